@@ -1,0 +1,112 @@
+package jobgov.boot;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+/**
+ * Extracts the jars nested under {@code META-INF/jobgov/lib/} into a content-addressed cache and
+ * builds a class loader over them. Each cached file is named by the entry's CRC-32 and size, so a
+ * SIGKILLed JVM leaves nothing new behind: the next start finds the same files and reuses them.
+ */
+final class NestedJars {
+    static final String PREFIX = "META-INF/jobgov/lib/";
+    private static volatile URL[] cached;
+
+    private NestedJars() {
+    }
+
+    static ClassLoader loader(ClassLoader parent) throws IOException {
+        return new URLClassLoader("jobgov", urls(), parent);
+    }
+
+    static synchronized URL[] urls() throws IOException {
+        if (cached != null) {
+            return cached;
+        }
+        Path self = selfJar();
+        Path cache = cacheDir();
+        List<URL> urls = new ArrayList<>();
+        try (JarFile jar = new JarFile(self.toFile())) {
+            Enumeration<JarEntry> entries = jar.entries();
+            while (entries.hasMoreElements()) {
+                JarEntry e = entries.nextElement();
+                String name = e.getName();
+                if (!name.startsWith(PREFIX) || !name.endsWith(".jar")) {
+                    continue;
+                }
+                String base = name.substring(PREFIX.length());
+                Path target = cache.resolve(String.format("%08x-%d-%s", e.getCrc(), e.getSize(), base));
+                if (!Files.isRegularFile(target) || Files.size(target) != e.getSize()) {
+                    Path tmp = Files.createTempFile(cache, base, ".part");
+                    try (InputStream in = jar.getInputStream(e)) {
+                        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
+                }
+                urls.add(target.toUri().toURL());
+            }
+        }
+        if (urls.isEmpty()) {
+            throw new IOException("no nested jars under " + PREFIX + " in " + self + " (was it built with mvn package?)");
+        }
+        cached = urls.toArray(URL[]::new);
+        return cached;
+    }
+
+    private static Path selfJar() throws IOException {
+        try {
+            return Paths.get(Boot.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (Exception e) {
+            throw new IOException("cannot locate jobgov.jar: " + e, e);
+        }
+    }
+
+    /** $JOBGOV_CACHE, else ~/.cache/jobgov, else a private directory in java.io.tmpdir. */
+    private static Path cacheDir() throws IOException {
+        String env = System.getenv("JOBGOV_CACHE");
+        List<Path> candidates = new ArrayList<>();
+        if (env != null && !env.isBlank()) {
+            candidates.add(Paths.get(env));
+        }
+        String home = System.getProperty("user.home");
+        if (home != null && !home.isBlank() && !"?".equals(home)) {
+            candidates.add(Paths.get(home, ".cache", "jobgov"));
+        }
+        candidates.add(Paths.get(System.getProperty("java.io.tmpdir"), "jobgov-" + System.getProperty("user.name")));
+        IOException last = null;
+        for (Path p : candidates) {
+            try {
+                if (!Files.isDirectory(p)) {
+                    Files.createDirectories(p);
+                    try {
+                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+                    } catch (UnsupportedOperationException ignored) {
+                        // not a POSIX file system (Windows): the user's profile is private already
+                    }
+                }
+                if (!Files.isWritable(p)) {
+                    throw new AccessDeniedException(p.toString());
+                }
+                return p;
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw new IOException("no writable cache directory for jobgov's nested jars (set JOBGOV_CACHE)", last);
+    }
+}

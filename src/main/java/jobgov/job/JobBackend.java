@@ -1,0 +1,34 @@
+package jobgov.job;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The platform SPI: one implementation per mechanism (windows, cgroup2, cgroup1, degraded), found with
+ * {@link java.util.ServiceLoader} and chosen at run time by {@link Jobs}. Only backends know a platform.
+ */
+public interface JobBackend {
+    /** {@code windows}, {@code cgroup2}, {@code cgroup1} or {@code degraded}. */
+    String name();
+
+    /** Higher wins among the usable backends. */
+    int priority();
+
+    /** Empty when this backend can govern jobs here; otherwise why not (shown to users). */
+    Optional<String> unavailableReason();
+
+    /** The limits this backend makes the kernel enforce. */
+    Set<Limit> capabilities();
+
+    /** Why a limit outside {@link #capabilities()} is refused, and what would fix it. */
+    default String refusalReason(Limit limit) {
+        return "not supported on this platform";
+    }
+
+    /**
+     * Creates a job. Events are delivered to {@code events} from this backend's event thread; the
+     * backend applies {@code spec.limits()} all-or-nothing before returning.
+     */
+    BackendJob create(JobSpec spec, Consumer<JobEvent> events);
+}

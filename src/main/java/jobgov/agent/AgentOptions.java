@@ -1,0 +1,173 @@
+package jobgov.agent;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import jobgov.job.JobLimits;
+import jobgov.job.LimitSpec;
+
+/**
+ * The agent's argument: {@code [POLICY][,key=value...]}, e.g. {@code policy.groovy,name=web,memory=512m,jolokia=127.0.0.1:8778}.
+ *
+ * <p>Keys may be kebab-case or camelCase ({@code kill-on-close} or {@code killOnClose}). A piece
+ * without '=' continues the previous value, so CPU lists keep their commas ({@code affinity=0-1,3});
+ * only the very first piece may be a bare policy path. Unknown keys are an error naming the key.
+ *
+ * @param raw         the argument as given ("" when none)
+ * @param policy      the policy file, or null
+ * @param name        the job name, or null for the default (main class and pid)
+ * @param cgroup      the parent cgroup on Linux, or null for the JVM's own cgroup
+ * @param killOnClose kill the job's processes when the JVM exits (default true)
+ * @param await       main waits until the policy and Jolokia are live
+ * @param require     any failure stops the JVM before main (exit code 1)
+ * @param limits      the limits given as options, applied before main
+ * @param policyOptions the options handed to the policy engine ({@code name}, {@code watch}, {@code budget})
+ * @param jolokia     every option whose key starts with "jolokia", keys as written
+ */
+public record AgentOptions(
+        String raw,
+        String policy,
+        String name,
+        String cgroup,
+        boolean killOnClose,
+        boolean await,
+        boolean require,
+        JobLimits limits,
+        Map<String, String> policyOptions,
+        Map<String, String> jolokia) {
+
+    /** The agent's own keys (besides the limit keys of {@link LimitSpec#KEYS} and jolokia*). */
+    public static final List<String> KEYS = List.of("policy", "name", "cgroup", "kill-on-close", "await", "require", "watch", "budget");
+
+    public AgentOptions {
+        policyOptions = Map.copyOf(policyOptions);
+        jolokia = Map.copyOf(jolokia);
+    }
+
+    /** Throws IllegalArgumentException with one clear line on any bad piece. */
+    public static AgentOptions parse(String text) {
+        String raw = text == null ? "" : text.trim();
+        String policy = null;
+        String name = null;
+        String cgroup = null;
+        boolean killOnClose = true;
+        boolean await = false;
+        boolean require = false;
+        Map<String, String> policyOptions = new LinkedHashMap<>();
+        Map<String, String> jolokia = new LinkedHashMap<>();
+        StringJoiner limitSpec = new StringJoiner(",");
+
+        List<String[]> pairs = pairs(raw);
+        for (int i = 0; i < pairs.size(); i++) {
+            String[] kv = pairs.get(i);
+            if (kv[0] == null) {
+                policy = nonEmpty("policy", kv[1]);
+                continue;
+            }
+            String written = kv[0];
+            String value = kv[1];
+            if (written.toLowerCase(Locale.ROOT).startsWith("jolokia")) {
+                jolokia.put(written, value);
+                continue;
+            }
+            String key = normalize(written);
+            switch (key) {
+                case "policy" -> policy = nonEmpty(key, value);
+                case "name" -> name = nonEmpty(key, value);
+                case "cgroup" -> cgroup = nonEmpty(key, value);
+                case "kill-on-close" -> killOnClose = bool(key, value);
+                case "await" -> await = bool(key, value);
+                case "require" -> require = bool(key, value);
+                case "watch", "budget" -> policyOptions.put(key, nonEmpty(key, value));
+                default -> {
+                    if (!LimitSpec.KEYS.contains(key)) {
+                        throw new IllegalArgumentException("unknown option '" + written + "' (agent options: " + String.join(", ", KEYS)
+                                + ", jolokia*, or a limit such as memory, processes, cpu)");
+                    }
+                    limitSpec.add(key + "=" + value);
+                }
+            }
+        }
+        JobLimits limits;
+        try {
+            limits = LimitSpec.parse(limitSpec.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad limit option: " + e.getMessage(), e);
+        }
+        limits = limits.toBuilder().killOnClose(killOnClose).build();
+        return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia);
+    }
+
+    /** The policy engine's options: the job name plus {@code watch} and {@code budget} when given. */
+    public Map<String, String> policyOptions(String jobName) {
+        Map<String, String> m = new LinkedHashMap<>(policyOptions);
+        m.put("name", jobName);
+        return m;
+    }
+
+    /** Pairs in order; a bare first piece is the policy ({@code {null, path}}). */
+    private static List<String[]> pairs(String raw) {
+        List<String[]> out = new ArrayList<>();
+        if (raw.isEmpty()) {
+            return out;
+        }
+        String[] pieces = raw.split(",", -1);
+        for (int i = 0; i < pieces.length; i++) {
+            String piece = pieces[i];
+            int eq = piece.indexOf('=');
+            if (eq < 0) {
+                if (i == 0) {
+                    out.add(new String[] {null, piece.trim()});
+                } else if (!out.isEmpty() && out.get(out.size() - 1)[0] != null) {
+                    String[] last = out.get(out.size() - 1);
+                    last[1] = last[1] + "," + piece.trim();
+                } else {
+                    throw new IllegalArgumentException("expected key=value, got '" + piece.trim() + "' in agent options '" + raw + "'");
+                }
+                continue;
+            }
+            String key = piece.substring(0, eq).trim();
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("missing key before '=' in '" + piece.trim() + "' (agent options '" + raw + "')");
+            }
+            for (String[] seen : out) {
+                if (seen[0] != null && normalize(seen[0]).equals(normalize(key))) {
+                    throw new IllegalArgumentException("option '" + key + "' given twice in agent options '" + raw + "'");
+                }
+            }
+            out.add(new String[] {key, piece.substring(eq + 1).trim()});
+        }
+        return out;
+    }
+
+    /** {@code killOnClose} or {@code kill_on_close} to {@code kill-on-close}. */
+    static String normalize(String key) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : key.trim().toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                sb.append('-').append(Character.toLowerCase(c));
+            } else {
+                sb.append(c == '_' ? '-' : c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String nonEmpty(String key, String v) {
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("option '" + key + "' needs a value");
+        }
+        return v;
+    }
+
+    private static boolean bool(String key, String v) {
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1", "" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new IllegalArgumentException("option '" + key + "' must be true or false, got '" + v + "'");
+        };
+    }
+}

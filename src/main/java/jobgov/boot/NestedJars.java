@@ -38,6 +38,7 @@ final class NestedJars {
         }
         Path self = selfJar();
         Path cache = cacheDir();
+        removeAbandonedParts(cache);
         List<URL> urls = new ArrayList<>();
         try (JarFile jar = new JarFile(self.toFile())) {
             Enumeration<JarEntry> entries = jar.entries();
@@ -50,7 +51,8 @@ final class NestedJars {
                 String base = name.substring(PREFIX.length());
                 Path target = cache.resolve(String.format("%08x-%d-%s", e.getCrc(), e.getSize(), base));
                 if (!Files.isRegularFile(target) || Files.size(target) != e.getSize()) {
-                    Path tmp = Files.createTempFile(cache, base, ".part");
+                    // NAME.PID.part: a JVM killed while extracting leaves one, which the next start removes
+                    Path tmp = cache.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".part");
                     try (InputStream in = jar.getInputStream(e)) {
                         Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -66,6 +68,34 @@ final class NestedJars {
         }
         cached = urls.toArray(URL[]::new);
         return cached;
+    }
+
+    /** Deletes the half-extracted files of JVMs that are gone (SIGKILLed mid-copy); a live JVM's part is left alone. */
+    private static void removeAbandonedParts(Path cache) {
+        try (java.util.stream.Stream<Path> files = Files.list(cache)) {
+            files.forEach(p -> {
+                String n = p.getFileName().toString();
+                if (!n.endsWith(".part")) {
+                    return;
+                }
+                String stem = n.substring(0, n.length() - ".part".length());
+                try {
+                    long pid = Long.parseLong(stem.substring(stem.lastIndexOf('.') + 1));
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        return;
+                    }
+                } catch (NumberFormatException notOurs) {
+                    return;
+                }
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // another JVM removed it first
+                }
+            });
+        } catch (IOException ignored) {
+            // an unreadable cache fails below with a clear message
+        }
     }
 
     private static Path selfJar() throws IOException {

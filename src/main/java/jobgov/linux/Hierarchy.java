@@ -1,0 +1,58 @@
+package jobgov.linux;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * One mounted cgroup hierarchy: a v1 hierarchy (one or more controllers, or a named one such as
+ * {@code name=systemd}) or the v2 unified tree.
+ *
+ * @param id          the hierarchy id of /proc/self/cgroup (0 for the unified tree)
+ * @param controllers the v1 controllers bound to it ({@code memory}, {@code cpu}...); empty for v2 and named hierarchies
+ * @param name        the {@code name=} of a named v1 hierarchy, else null
+ * @param mountPoint  where it is mounted, e.g. {@code /sys/fs/cgroup/memory}
+ * @param mountRoot   the cgroup shown at the mount point ({@code /} unless bind-mounted or in a cgroup namespace)
+ * @param ownPath     this process's cgroup in it, as /proc/self/cgroup says, e.g. {@code /process_api/abc}
+ */
+public record Hierarchy(int id, Set<String> controllers, String name, Path mountPoint, String mountRoot, boolean unified, String ownPath) {
+    public Hierarchy {
+        controllers = Set.copyOf(controllers);
+    }
+
+    /** The directory of this process's own cgroup. */
+    public Path ownDir() {
+        return dir(ownPath);
+    }
+
+    /**
+     * The directory of the cgroup {@code cgroupPath} (a path as in /proc/self/cgroup), or null when that
+     * cgroup is not visible under this mount.
+     */
+    public Path dir(String cgroupPath) {
+        if (cgroupPath == null) {
+            return null;
+        }
+        String root = mountRoot.endsWith("/") ? mountRoot : mountRoot + "/";
+        String p = cgroupPath.endsWith("/") ? cgroupPath : cgroupPath + "/";
+        if (!p.startsWith(root)) {
+            return null;
+        }
+        String rel = p.substring(root.length());
+        return rel.isEmpty() ? mountPoint : mountPoint.resolve(rel.substring(0, rel.length() - 1)).normalize();
+    }
+
+    /** A short label: {@code memory}, {@code cpu,cpuacct}, {@code name=systemd} or {@code unified}. */
+    public String label() {
+        if (unified) {
+            return "unified";
+        }
+        if (name != null) {
+            return "name=" + name;
+        }
+        return String.join(",", new java.util.TreeSet<>(controllers));
+    }
+
+    public boolean has(String controller) {
+        return controllers.contains(controller);
+    }
+}

@@ -286,21 +286,33 @@ final class Cgroup1Job implements BackendJob {
         return p;
     }
 
+    /**
+     * The wrapper shell would turn a missing program into exit 127; fail like the JDK's own start() does instead,
+     * with the JDK's IOException ("error=2, No such file or directory") as the cause.
+     */
     private static void checkExecutable(String program, ProcessBuilder pb) {
+        List<Path> candidates = new ArrayList<>();
         if (program.contains("/")) {
-            Path p = pb.directory() != null && !program.startsWith("/") ? pb.directory().toPath().resolve(program) : Path.of(program);
-            if (!Files.isExecutable(p)) {
-                throw new JobException("cannot start " + program + ": not found or not executable");
-            }
-            return;
-        }
-        String path = pb.environment().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        for (String d : path.split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program)) && !Files.isDirectory(Path.of(d, program))) {
-                return;
+            candidates.add(pb.directory() != null && !program.startsWith("/") ? pb.directory().toPath().resolve(program) : Path.of(program));
+        } else {
+            for (String d : pb.environment().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":")) {
+                if (!d.isEmpty()) {
+                    candidates.add(Path.of(d, program));
+                }
             }
         }
-        throw new JobException("cannot start " + program + ": not found on PATH");
+        boolean exists = false;
+        for (Path p : candidates) {
+            if (Files.isRegularFile(p)) {
+                exists = true;
+                if (Files.isExecutable(p)) {
+                    return;
+                }
+            }
+        }
+        String errno = exists ? "error=13, Permission denied" : "error=2, No such file or directory";
+        IOException cause = new IOException("Cannot run program \"" + program + "\": " + errno);
+        throw new JobException("cannot start " + program + ": " + errno, cause);
     }
 
     @Override

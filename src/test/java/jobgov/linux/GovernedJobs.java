@@ -41,12 +41,14 @@ final class GovernedJobs implements AutoCloseable {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
-    /** The directories named like this job's in every hierarchy the backend uses. */
-    static List<Path> cgroupsNamed(String part) throws Exception {
+    /** The directories containing {@code part} directly under this process's own cgroup (where jobs go) in every hierarchy. */
+    static List<Path> cgroupsNamed(String part) {
         List<Path> found = new ArrayList<>();
-        for (Hierarchy h : BACKEND.hierarchies()) {
-            try (Stream<Path> s = Files.walk(h.mountPoint(), 4)) {
-                s.filter(Files::isDirectory).filter(p -> p.getFileName().toString().contains(part)).forEach(found::add);
+        for (Path own : BACKEND.mounts().ownDirsNow().values()) {
+            try (Stream<Path> s = Files.list(own)) {
+                s.filter(p -> p.getFileName().toString().contains(part) && Files.isDirectory(p)).forEach(found::add);
+            } catch (Exception e) {
+                throw new AssertionError("cannot list " + own, e);
             }
         }
         return found;

@@ -97,7 +97,9 @@ public record AgentOptions(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad limit option: " + e.getMessage(), e);
         }
-        limits = limits.toBuilder().killOnClose(killOnClose).build();
+        // Kill-on-close is every job's default (null); only turning it off is written into the limits, so a
+        // backend without a kernel kill-on-close (degraded: best effort) does not refuse the default.
+        limits = limits.toBuilder().killOnClose(killOnClose ? null : Boolean.FALSE).build();
         return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia);
     }
 

@@ -132,7 +132,7 @@ final class Governor implements AgentMXBean {
     /** The chosen backend with the option limits, then without them, then the degraded backend; else ungoverned. */
     private Job createJob(String name) {
         JobLimits all = options.limits();
-        JobLimits closeOnly = JobLimits.builder().killOnClose(options.killOnClose()).build();
+        JobLimits closeOnly = JobLimits.builder().killOnClose(options.killOnClose() ? null : Boolean.FALSE).build();
         Optional<JobBackend> chosen = attempt(null, () -> Jobs.backend());
         if (chosen.isPresent()) {
             Optional<Job> j = attempt("job '" + name + "' with " + chosen.get().name() + " and limits [" + all + "]",

@@ -2,18 +2,25 @@ package jobgov.jmx;
 
 import java.util.Map;
 import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanException;
 import javax.management.MBeanInfo;
 import javax.management.MBeanOperationInfo;
 import javax.management.MBeanParameterInfo;
 import javax.management.NotificationEmitter;
+import javax.management.ReflectionException;
 import javax.management.StandardEmitterMBean;
 
 /**
  * The Job MXBean as registered: {@link ManagedJob} plus a description for every attribute, operation and
  * parameter (shown by JConsole and VisualVM as tool tips, and by jmxterm's {@code info}), real parameter
- * names, and operation impacts.
+ * names, and operation impacts. The Java method {@link JobMXBean#changeLimits} is published as the operation
+ * {@code setLimits}.
  */
 final class DescribedJob extends StandardEmitterMBean {
+    private static final String SET_LIMITS = "setLimits";
+    private static final String CHANGE_LIMITS = "changeLimits";
+    private volatile MBeanInfo published;
+
     private static final Map<String, String> ATTRIBUTES = Map.ofEntries(
             Map.entry("Name", "The job's name (also its cgroup directory / Win32 job object name)"),
             Map.entry("Backend", "The mechanism governing the job: windows, cgroup2, cgroup1 or degraded (no kernel enforcement, limits refused)"),
@@ -61,6 +68,35 @@ final class DescribedJob extends StandardEmitterMBean {
     }
 
     @Override
+    public MBeanInfo getMBeanInfo() {
+        MBeanInfo info = published;
+        if (info == null) {
+            MBeanInfo introspected = super.getMBeanInfo();
+            MBeanOperationInfo[] ops = introspected.getOperations().clone();
+            for (int i = 0; i < ops.length; i++) {
+                MBeanOperationInfo op = ops[i];
+                if (op.getName().equals(CHANGE_LIMITS)) {
+                    ops[i] = new MBeanOperationInfo(SET_LIMITS, op.getDescription(), op.getSignature(), op.getReturnType(),
+                            op.getImpact(), op.getDescriptor());
+                }
+            }
+            info = new MBeanInfo(introspected.getClassName(), introspected.getDescription(), introspected.getAttributes(),
+                    introspected.getConstructors(), ops, introspected.getNotifications(), introspected.getDescriptor());
+            published = info;
+        }
+        return info;
+    }
+
+    @Override
+    public Object invoke(String actionName, Object[] params, String[] signature) throws MBeanException, ReflectionException {
+        return super.invoke(SET_LIMITS.equals(actionName) ? CHANGE_LIMITS : actionName, params, signature);
+    }
+
+    private static String exposed(String operation) {
+        return CHANGE_LIMITS.equals(operation) ? SET_LIMITS : operation;
+    }
+
+    @Override
     protected String getDescription(MBeanInfo info) {
         return "A jobgov job: a group of processes governed as one unit (limits, counters, events, terminate)";
     }
@@ -72,18 +108,18 @@ final class DescribedJob extends StandardEmitterMBean {
 
     @Override
     protected String getDescription(MBeanOperationInfo info) {
-        return OPERATIONS.getOrDefault(info.getName(), info.getDescription());
+        return OPERATIONS.getOrDefault(exposed(info.getName()), info.getDescription());
     }
 
     @Override
     protected String getParameterName(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
-        String[] p = PARAMETERS.get(op.getName());
+        String[] p = PARAMETERS.get(exposed(op.getName()));
         return p == null ? param.getName() : p[0];
     }
 
     @Override
     protected String getDescription(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
-        String[] p = PARAMETERS.get(op.getName());
+        String[] p = PARAMETERS.get(exposed(op.getName()));
         return p == null ? param.getDescription() : p[1];
     }
 

@@ -1,7 +1,5 @@
 package jobgov.jmx;
 
-import javax.management.openmbean.CompositeData;
-
 /**
  * The management interface of one job, {@code jobgov:type=Job,name=NAME}. Open types only, so JConsole,
  * VisualVM, jmxterm and Jolokia need no jobgov classes. Counters the backend cannot read are -1; a limit
@@ -74,13 +72,19 @@ public interface JobMXBean {
 
     String getLimitSpec();
 
-    CompositeData getLimits();
+    /** CompositeData for JMX clients. */
+    LimitsView getLimits();
 
-    CompositeData getCounters();
+    /** CompositeData for JMX clients. */
+    CountersView getCounters();
 
     void terminate(int exitCode);
 
-    void setLimits(String spec);
+    /**
+     * Exposed to JMX clients as the operation {@code setLimits(String spec)}: a Java method of that name would
+     * make MXBean introspection read it as the setter of the {@code Limits} attribute.
+     */
+    void changeLimits(String spec);
 
     long[] pids();
 }

@@ -3,7 +3,6 @@ package jobgov.jmx;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
-import javax.management.openmbean.CompositeData;
 import jobgov.job.CpuSet;
 import jobgov.job.Job;
 import jobgov.job.JobCounters;
@@ -126,12 +125,12 @@ final class ManagedJob implements JobMXBean {
     }
 
     @Override
-    public CompositeData getLimits() {
+    public LimitsView getLimits() {
         return OpenLimits.of(job.limits());
     }
 
     @Override
-    public CompositeData getCounters() {
+    public CountersView getCounters() {
         return OpenCounters.of(counters());
     }
 
@@ -141,7 +140,7 @@ final class ManagedJob implements JobMXBean {
     }
 
     @Override
-    public void setLimits(String spec) {
+    public void changeLimits(String spec) {
         run(() -> job.setLimits(spec == null ? "" : spec));
     }
 

@@ -20,8 +20,8 @@ class AgentOptionsTest {
             assertTrue(o.killOnClose());
             assertFalse(o.await());
             assertFalse(o.require());
-            assertEquals(Boolean.TRUE, o.limits().killOnClose());
-            assertEquals(1, o.limits().requested().size(), "only kill-on-close: " + o.limits());
+            assertTrue(o.limits().killsOnClose());
+            assertEquals(0, o.limits().requested().size(), "kill-on-close is the default, not a requested limit: " + o.limits());
             assertTrue(o.jolokia().isEmpty());
         }
     }

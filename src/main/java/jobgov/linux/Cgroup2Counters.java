@@ -10,7 +10,7 @@ import jobgov.job.JobCounters;
  * A job's accounting from its cgroup's own files: {@code cpu.stat} (user_usec, system_usec; present without
  * the cpu controller), {@code memory.current}, {@code memory.peak} (Linux 5.19+), {@code memory.stat} pgfault,
  * {@code io.stat} summed over devices (rios/wios/rbytes/wbytes; discards dios/dbytes count as "other"),
- * {@code cgroup.procs} for the active processes. A file that is absent (controller off, older kernel) gives
+ * the job's process list for the active processes. A file that is absent (controller off, older kernel) gives
  * {@link JobCounters#UNKNOWN}.
  */
 public final class Cgroup2Counters {
@@ -19,20 +19,19 @@ public final class Cgroup2Counters {
 
     /**
      * @param totalProcesses      processes ever seen in the job (from the job's process tracking), or UNKNOWN
-     * @param terminatedProcesses processes seen and gone, or UNKNOWN
+     * @param activeProcesses     processes in the job and its nested jobs now ({@code cgroup.procs} of the subtree)
+     * @param terminatedProcesses processes the job's limits ended, or UNKNOWN
      */
-    public static JobCounters read(Cgroup2Fs fs, Path job, long totalProcesses, long terminatedProcesses) {
+    public static JobCounters read(Cgroup2Fs fs, Path job, long totalProcesses, long activeProcesses, long terminatedProcesses) {
         Map<String, Long> cpu = flatKeyed(readOrEmpty(fs, job.resolve("cpu.stat")));
         Map<String, Long> memory = flatKeyed(readOrEmpty(fs, job.resolve("memory.stat")));
         Map<String, Long> io = ioStat(readOrEmpty(fs, job.resolve("io.stat")), fs.exists(job.resolve("io.stat")));
-        String procs = readOrEmpty(fs, job.resolve("cgroup.procs"));
-        long active = procs.lines().filter(l -> !l.isBlank()).count();
         return new JobCounters(
                 microsToMillis(cpu.get("user_usec")),
                 microsToMillis(cpu.get("system_usec")),
                 memory.getOrDefault("pgfault", JobCounters.UNKNOWN),
                 totalProcesses,
-                active,
+                activeProcesses,
                 terminatedProcesses,
                 io.getOrDefault("rios", JobCounters.UNKNOWN),
                 io.getOrDefault("wios", JobCounters.UNKNOWN),

@@ -1,0 +1,470 @@
+package jobgov.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import jobgov.job.BackendJob;
+import jobgov.job.JobCounters;
+import jobgov.job.JobEvent;
+import jobgov.job.JobException;
+import jobgov.job.JobLimits;
+import jobgov.job.JobSpec;
+import jobgov.job.JobTimeAction;
+import jobgov.job.Limit;
+import jobgov.job.LimitRefusedException;
+import jobgov.linux.CgroupGuard.Operation;
+
+/**
+ * One cgroup v2 job: the directory {@code jobgov-NAME.PID} in the unified hierarchy, under this process's own
+ * cgroup (or {@link JobSpec#parent()}, or the parent job for a nested job), placed by {@link Cgroup2Tree}
+ * with the controllers its limits need, limits written by {@link Cgroup2Limits}.
+ *
+ * <p>Events: one {@link EventLoop} thread with inotify on {@code cgroup.events}, {@code memory.events} and
+ * {@code pids.events} (see {@link Cgroup2Events}) and a 100 ms tick for the process list (NewProcess /
+ * ProcessExited; exit codes for processes started through {@link #start}), job time and notification limits.
+ *
+ * <p>Terminate: {@code cgroup.kill}, which takes double-forked processes too. Keep-host, as in cgroup1: when
+ * this process is inside the job (the Java agent governs its own JVM), no {@code cgroup.kill}: every other
+ * process gets SIGKILL until only the caller is left.
+ */
+final class Cgroup2Job implements BackendJob {
+    private static final System.Logger LOG = System.getLogger("jobgov.linux");
+    private static final long TICK_MILLIS = 100;
+    private static final long SELF = ProcessHandle.current().pid();
+
+    private final Cgroup2Backend backend;
+    private final Cgroup2Tree tree;
+    private final CgroupGuard guard;
+    private final String name;
+    private final Consumer<JobEvent> listener;
+    private final Cgroup2Tree.Placement placement;
+    private final Path dir;
+    private final Path origin;
+    private final Cgroup2Limits writer;
+    private final Cgroup2Events events;
+    private final EventLoop loop;
+    private final Watchdog watchdog;
+    private volatile JobLimits limits = JobLimits.NONE;
+    private volatile boolean closed;
+
+    // event thread only
+    private final Set<Long> known = new HashSet<>();
+    private JobEvent heldZero;
+    // shared
+    private final ConcurrentLinkedQueue<Long> added = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<long[]> startedExits = new ConcurrentLinkedQueue<>();
+    private final Set<Long> started = ConcurrentHashMap.newKeySet();
+    private final Set<Long> seen = ConcurrentHashMap.newKeySet();
+    private volatile long limitKills;
+
+    Cgroup2Job(Cgroup2Backend backend, Path parentDir, JobSpec spec, boolean nested, Consumer<JobEvent> listener) {
+        this.backend = backend;
+        this.tree = backend.tree();
+        this.guard = backend.guard();
+        this.name = spec.name();
+        this.listener = listener;
+        this.writer = new Cgroup2Limits(tree.fs(), backend.machineCpus(), dev -> Cgroup2BlockDevice.numbers(dev, Path.of("/sys/class/block")));
+        this.placement = placeFor(spec.limits(), parentDir);
+        this.dir = placement.job();
+        // Where this process lives now (the leaf, if its cgroup had to be emptied): where it returns on close.
+        this.origin = backend.ownDir();
+        EventLoop l = null;
+        Watchdog w = null;
+        try {
+            this.events = new Cgroup2Events(tree.fs(), dir);
+            l = new EventLoop(name, TICK_MILLIS, this::check);
+            for (String file : Cgroup2Events.WATCHED) {
+                if (tree.fs().exists(dir.resolve(file))) {
+                    l.watch(dir.resolve(file));
+                }
+            }
+            guard.check(dir, Operation.LIMIT, true);
+            writer.apply(dir, spec.limits(), JobLimits.NONE);
+            if (!nested) {
+                Path kill = dir.resolve("cgroup.kill");
+                w = Watchdog.start(name, spec.limits().killsOnClose(), Files.exists(kill) ? kill : null, null,
+                        List.of(origin.resolve("cgroup.procs")), List.of(dir));
+            }
+        } catch (RuntimeException e) {
+            if (l != null) {
+                l.close();
+            }
+            if (w != null) {
+                w.close();
+            }
+            tree.remove(placement);
+            throw e;
+        }
+        this.loop = l;
+        this.watchdog = w;
+        this.limits = spec.limits();
+        loop.start();
+    }
+
+    private Cgroup2Tree.Placement placeFor(JobLimits l, Path parentDir) {
+        Set<Cgroup2Controller> needed = Cgroup2Limits.controllers(l);
+        try {
+            return tree.place(parentDir, "jobgov-" + name + "." + SELF, SELF, needed);
+        } catch (JobException e) {
+            throw refusal(e, l, needed);
+        }
+    }
+
+    /** A controller that cannot be had is a refusal of the first limit that needs it. */
+    private static JobException refusal(JobException e, JobLimits l, Set<Cgroup2Controller> needed) {
+        for (Limit limit : l.requested()) {
+            Set<Cgroup2Controller> c = Cgroup2Limits.controllers(only(l, limit));
+            c.retainAll(needed);
+            if (!c.isEmpty() && e.getMessage().contains(c.iterator().next().key())) {
+                return new LimitRefusedException(limit, "cgroup2", e.getMessage());
+            }
+        }
+        return e;
+    }
+
+    private static JobLimits only(JobLimits l, Limit limit) {
+        JobLimits.Builder b = JobLimits.builder();
+        switch (limit) {
+            case JOB_MEMORY -> b.jobMemoryBytes(l.jobMemoryBytes());
+            case WORKING_SET -> b.workingSetBytes(l.minWorkingSetBytes(), l.maxWorkingSetBytes());
+            case MEMORY_NOTIFICATION -> b.memoryNotifyBytes(l.memoryNotifyBytes());
+            case ACTIVE_PROCESSES -> b.activeProcesses(l.activeProcesses());
+            case CPU_RATE -> b.cpuRatePercent(l.cpuRatePercent());
+            case CPU_WEIGHT -> b.cpuWeight(l.cpuWeight());
+            case AFFINITY -> b.affinity(l.affinity());
+            case IO_RATE -> b.ioBandwidthBytesPerSec(l.ioBandwidthBytesPerSec()).ioIops(l.ioIops()).ioDevice(l.ioDevice());
+            default -> { }
+        }
+        return b.build();
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    // ---- processes ----
+
+    @Override
+    public void assign(long pid) {
+        open();
+        if (ProcessHandle.of(pid).isEmpty()) {
+            throw new JobException("cannot assign pid " + pid + " to job " + name + ": no such process");
+        }
+        try {
+            CgroupFiles.write(dir.resolve("cgroup.procs"), Long.toString(pid));
+        } catch (IOException e) {
+            throw new JobException("cannot assign pid " + pid + " to job " + name + ": " + e.getMessage(), e);
+        }
+        rlimits(limits).applyTo(pid);
+        joined(pid);
+    }
+
+    @Override
+    public Process start(ProcessBuilder command) {
+        open();
+        List<String> original = command.command();
+        if (original.isEmpty()) {
+            throw new JobException("no command to start");
+        }
+        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c",
+                // The shell joins the job and takes the per-process limits before exec: no moment outside the job.
+                "echo $$ > \"$1\" || exit 126; shift; " + rlimits(limits).shellUlimits() + "exec \"$@\"",
+                "jobgov-start", dir.resolve("cgroup.procs").toString()));
+        wrapped.addAll(original);
+        Process p;
+        try {
+            command.command(wrapped);
+            p = command.start();
+        } catch (IOException e) {
+            throw new JobException("cannot start " + original + " in job " + name + ": " + e.getMessage(), e);
+        } finally {
+            command.command(original);
+        }
+        long pid = p.pid();
+        started.add(pid);
+        joined(pid);
+        p.onExit().thenAccept(done -> {
+            startedExits.add(new long[] {pid, done.exitValue()});
+            if (!closed) {
+                loop.wake();
+            }
+        });
+        return p;
+    }
+
+    private void joined(long pid) {
+        seen.add(pid);
+        added.add(pid);
+        events.populatedByUs();
+        loop.wake();
+    }
+
+    @Override
+    public List<Long> pids() {
+        return closed ? List.of() : List.copyOf(new TreeSet<>(CgroupFiles.procsRecursive(dir)));
+    }
+
+    // ---- limits ----
+
+    private static ProcessRlimits rlimits(JobLimits l) {
+        return new ProcessRlimits(l.processMemoryBytes(), l.processTime());
+    }
+
+    @Override
+    public synchronized void apply(JobLimits next, JobLimits current) {
+        open();
+        guard.check(dir, Operation.LIMIT, true);
+        Set<Cgroup2Controller> needed = Cgroup2Limits.controllers(next);
+        Set<Cgroup2Controller> have = EnumSet.noneOf(Cgroup2Controller.class);
+        try {
+            have.addAll(tree.controllers(dir));
+        } catch (IOException e) {
+            throw new JobException("job " + name + ": cannot read " + dir.resolve("cgroup.controllers") + ": " + e.getMessage(), e);
+        }
+        if (!have.containsAll(needed)) {
+            try {
+                tree.enable(placement, needed, SELF);
+            } catch (JobException e) {
+                throw refusal(e, next, needed);
+            }
+            for (String file : Cgroup2Events.WATCHED) {
+                if (tree.fs().exists(dir.resolve(file))) {
+                    loop.watch(dir.resolve(file)); // the same file twice is one watch
+                }
+            }
+        }
+        writer.apply(dir, next, current);
+        ProcessRlimits nextR = rlimits(next);
+        if (!nextR.equals(rlimits(current))) {
+            List<Long> set = new ArrayList<>();
+            try {
+                for (long pid : CgroupFiles.procsRecursive(dir)) {
+                    if (nextR.applyTo(pid)) {
+                        set.add(pid);
+                    }
+                }
+            } catch (JobException e) {
+                for (long pid : set) {
+                    try {
+                        rlimits(current).applyTo(pid);
+                    } catch (JobException ignored) {
+                        // best effort: the process may be gone
+                    }
+                }
+                writer.apply(dir, current, next);
+                throw new LimitRefusedException(next.processMemoryBytes() != null ? Limit.PROCESS_MEMORY : Limit.PROCESS_TIME,
+                        "cgroup2", e.getMessage() + "; the previous limits are back in force");
+            }
+        }
+        if (watchdog != null && next.killsOnClose() != current.killsOnClose()) {
+            watchdog.killOnClose(next.killsOnClose());
+        }
+        limits = next;
+        loop.wake();
+    }
+
+    // ---- counters ----
+
+    @Override
+    public JobCounters counters() {
+        if (closed) {
+            return JobCounters.NONE;
+        }
+        Set<Long> now = CgroupFiles.procsRecursive(dir);
+        seen.addAll(now);
+        long oomKills = Cgroup2Counters.flatKeyed(Cgroup2Counters.readOrEmpty(tree.fs(), dir.resolve("memory.events"))).getOrDefault("oom_kill", 0L);
+        return Cgroup2Counters.read(tree.fs(), dir, seen.size(), now.size(), limitKills + oomKills);
+    }
+
+    // ---- events (event thread only) ----
+
+    private void check() {
+        if (closed) {
+            return;
+        }
+        Instant now = Instant.now();
+        JobLimits l = limits;
+        Set<Long> current = CgroupFiles.procsRecursive(dir);
+        Long a;
+        while ((a = added.poll()) != null) {
+            if (known.add(a)) {
+                listener.accept(new JobEvent.NewProcess(now, a));
+            }
+        }
+        for (long pid : current) {
+            if (known.add(pid)) {
+                seen.add(pid);
+                listener.accept(new JobEvent.NewProcess(now, pid));
+            }
+        }
+        for (Long pid : List.copyOf(known)) {
+            if (!current.contains(pid) && !started.contains(pid)) {
+                known.remove(pid);
+                listener.accept(new JobEvent.ProcessExited(now, pid, null));
+            }
+        }
+        long[] exit;
+        while ((exit = startedExits.poll()) != null) {
+            long pid = exit[0];
+            int code = (int) exit[1];
+            started.remove(pid);
+            known.remove(pid);
+            // the JDK reports death by signal N as 128+N
+            listener.accept(code > 128 && code < 128 + 65 ? new JobEvent.AbnormalExit(now, pid, code, code - 128)
+                    : new JobEvent.ProcessExited(now, pid, code));
+        }
+        for (String file : Cgroup2Events.WATCHED) {
+            for (JobEvent e : events.changed(file, l, now)) {
+                if (e instanceof JobEvent.ActiveProcessZero) {
+                    heldZero = e; // after the exits of the processes we started, as Windows orders them
+                } else {
+                    listener.accept(e);
+                }
+            }
+        }
+        if (heldZero != null && (started.isEmpty() || Duration.between(heldZero.time(), now).toMillis() > 1000)) {
+            listener.accept(heldZero);
+            heldZero = null;
+        }
+        for (JobEvent e : events.tick(l, now)) {
+            if (e instanceof JobEvent.EndOfJobTime && l.jobTimeAction() != JobTimeAction.POST) {
+                long before = current.stream().filter(p -> p != SELF).count();
+                terminate(1);
+                limitKills += before;
+            }
+            listener.accept(e);
+        }
+    }
+
+    // ---- terminate ----
+
+    @Override
+    public void terminate(int exitCode) {
+        // Linux has no exit code to impose: every process dies of SIGKILL (exit status 128+9).
+        if (!closed) {
+            killAll();
+        }
+    }
+
+    private boolean selfInside() {
+        return CgroupFiles.procsRecursive(dir).contains(SELF);
+    }
+
+    private void killAll() {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        if (selfInside()) {
+            guard.check(dir, Operation.KILL_OTHERS, true);
+        } else {
+            guard.check(dir, Operation.KILL, true);
+            try {
+                CgroupFiles.write(dir.resolve("cgroup.kill"), "1");
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "job " + name + ": cgroup.kill failed (" + e.getMessage() + "), killing task by task");
+            }
+        }
+        while (System.nanoTime() < deadline) {
+            Set<Long> left = CgroupFiles.procsRecursive(dir);
+            left.remove(SELF);
+            if (left.isEmpty()) {
+                return;
+            }
+            if (selfInside()) {
+                for (long pid : left) {
+                    Libc.C.kill((int) pid, Libc.SIGKILL);
+                }
+            }
+            sleep(10);
+        }
+        throw new JobException("job " + name + ": processes still alive after 10 s of SIGKILL: " + CgroupFiles.procsRecursive(dir));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- nesting, location, close ----
+
+    @Override
+    public BackendJob createChild(JobSpec spec, Consumer<JobEvent> childEvents) {
+        open();
+        return new Cgroup2Job(backend, dir, spec, true, childEvents);
+    }
+
+    @Override
+    public String location() {
+        return "unified=" + dir;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (selfInside()) {
+                leave();
+            }
+            if (limits.killsOnClose()) {
+                killAll();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "job " + name + ": close could not empty the job: " + e.getMessage());
+        } finally {
+            closed = true;
+            loop.close();
+        }
+        tree.remove(placement);
+        if (watchdog != null) {
+            if (!Files.exists(dir)) {
+                watchdog.close();
+            } else {
+                // Processes remain (kill-on-close off): the watchdog removes the cgroup once they are gone.
+                watchdog.killOnClose(false);
+                watchdog.close();
+            }
+        }
+    }
+
+    /**
+     * The host leaves the job before it goes: back to where it lived when the job was made, or into the
+     * leaf there if a later limit needed controllers in that cgroup (which may then hold no process).
+     */
+    private void leave() throws IOException {
+        try {
+            CgroupFiles.write(origin.resolve("cgroup.procs"), Long.toString(SELF));
+        } catch (IOException e) {
+            Path leaf = origin.resolve(Cgroup2Tree.LEAF_PREFIX + SELF);
+            if (!Files.isDirectory(leaf)) {
+                throw e;
+            }
+            CgroupFiles.write(leaf.resolve("cgroup.procs"), Long.toString(SELF));
+        }
+    }
+
+    private void open() {
+        if (closed) {
+            throw new IllegalStateException("job " + name + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "cgroup2 job " + name + " at " + dir + (Objects.equals(origin, dir.getParent()) ? "" : " (host in " + origin + ")");
+    }
+}

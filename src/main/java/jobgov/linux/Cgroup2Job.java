@@ -436,7 +436,7 @@ final class Cgroup2Job implements BackendJob {
             } else {
                 // Processes remain (kill-on-close off): the watchdog removes the cgroup once they are gone.
                 watchdog.killOnClose(false);
-                watchdog.close();
+                watchdog.detach();
             }
         }
     }

@@ -129,6 +129,9 @@ public interface Kernel32Jobs extends Library {
 
     boolean SetHandleInformation(HANDLE handle, int mask, int flags);
 
+    boolean DuplicateHandle(HANDLE sourceProcess, HANDLE source, HANDLE targetProcess, HANDLEByReference target,
+            int desiredAccess, boolean inheritHandle, int options);
+
     HANDLE GetStdHandle(int stdHandle);
 
     HANDLE CreateFileW(WString fileName, int desiredAccess, int shareMode, WinBase.SECURITY_ATTRIBUTES attributes,

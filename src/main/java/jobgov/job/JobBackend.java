@@ -18,6 +18,14 @@ public interface JobBackend {
     /** Empty when this backend can govern jobs here; otherwise why not (shown to users). */
     Optional<String> unavailableReason();
 
+    /**
+     * False for a backend of another operating system (windows on Linux): {@link Jobs} then passes over
+     * it quietly instead of listing it among the reasons for running degraded.
+     */
+    default boolean forThisOperatingSystem() {
+        return true;
+    }
+
     /** The limits this backend makes the kernel enforce. */
     Set<Limit> capabilities();
 

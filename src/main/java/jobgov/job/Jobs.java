@@ -49,6 +49,9 @@ public final class Jobs {
             if (wanted != null && !wanted.isBlank() && !b.name().equals(wanted)) {
                 continue;
             }
+            if (!b.forThisOperatingSystem() && (wanted == null || wanted.isBlank())) {
+                continue;
+            }
             Optional<String> reason = b.unavailableReason();
             if (reason.isEmpty()) {
                 if (b.name().equals("degraded") && why.length() > 0) {

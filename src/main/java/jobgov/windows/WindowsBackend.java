@@ -52,6 +52,12 @@ public final class WindowsBackend implements JobBackend {
         return 100;
     }
 
+    /** Decided by os.name alone: kernel32 stays unloaded elsewhere. */
+    @Override
+    public boolean forThisOperatingSystem() {
+        return osName.startsWith("Windows");
+    }
+
     @Override
     public Optional<String> unavailableReason() {
         if (!osName.startsWith("Windows")) {

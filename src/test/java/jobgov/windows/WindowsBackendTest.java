@@ -29,6 +29,7 @@ class WindowsBackendTest {
             throw new AssertionError("kernel32 must not be loaded to answer unavailableReason()");
         }, "Linux", "6.1.0");
         assertEquals("not Windows (os.name is Linux)", b.unavailableReason().orElseThrow());
+        assertTrue(!b.forThisOperatingSystem(), "Jobs passes over it quietly on Linux");
         if (!Platform.isWindows()) {
             assertTrue(new WindowsBackend().unavailableReason().orElseThrow().startsWith("not Windows"));
         }

@@ -54,8 +54,8 @@ public record PolicyProcess(long pid, long parentPid, String commandLine, Durati
         }
     }
 
-    /** The CPU time as milliseconds, for comparisons in policies. */
-    public long cpuMillis() {
+    /** The CPU time in milliseconds ({@code p.cpuMillis} in a policy). */
+    public long getCpuMillis() {
         return cpuTime.toMillis();
     }
 }

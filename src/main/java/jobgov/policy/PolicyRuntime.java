@@ -57,6 +57,7 @@ public final class PolicyRuntime implements AutoCloseable {
     private final PolicyDispatcher dispatcher;
     private final PolicyBean bean;
     private final Map<String, SubJob> subJobs = new ConcurrentHashMap<>();
+    private final Map<String, String> params;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private final ThreadLocal<JobEvent> currentEvent = new ThreadLocal<>();
     private final Object reloadLock = new Object();
@@ -69,8 +70,9 @@ public final class PolicyRuntime implements AutoCloseable {
     private PolicyWatch watch;
     private volatile boolean closed;
 
-    private PolicyRuntime(Path file, Job job, String name, Duration budget, int queue, long allocationBudget) {
+    private PolicyRuntime(Path file, Job job, String name, Duration budget, int queue, long allocationBudget, Map<String, String> params) {
         this.name = name;
+        this.params = params;
         this.file = file.toAbsolutePath();
         this.fileName = file.getFileName().toString();
         this.job = job;
@@ -87,7 +89,8 @@ public final class PolicyRuntime implements AutoCloseable {
      * registers {@code jobgov:type=Policy,name=NAME}. Options: {@code name} (default: the job's name),
      * {@code watch} (reload on change, default false), {@code budget} (time per handler call, default 1s),
      * {@code queue} (events waiting, default 1024), {@code allocation} (bytes a handler call may allocate,
-     * default 256m); other keys are ignored. Throws {@link IllegalArgumentException} with file:line:column
+     * default 256m), {@code param.NAME} (read by the policy with {@code param('NAME', fallback)}); other keys
+     * are ignored. Throws {@link IllegalArgumentException} with file:line:column
      * on a compile error, and with file:line when the policy's top level fails; a refused limit throws
      * {@link jobgov.job.LimitRefusedException}. Nothing stays changed after a failure.
      */
@@ -110,7 +113,13 @@ public final class PolicyRuntime implements AutoCloseable {
 
         String text = PolicyFile.read(file);
         PolicyCompiler.Compiled compiled = PolicyCompiler.compile(file, text);
-        PolicyRuntime runtime = new PolicyRuntime(file, job, name, budget, queue, allocation);
+        Map<String, String> params = new java.util.TreeMap<>();
+        o.forEach((k, v) -> {
+            if (k.startsWith("param.") && k.length() > 6) {
+                params.put(k.substring(6), v);
+            }
+        });
+        PolicyRuntime runtime = new PolicyRuntime(file, job, name, budget, queue, allocation, Map.copyOf(params));
         try {
             runtime.register();
             synchronized (runtime.reloadLock) {
@@ -480,6 +489,10 @@ public final class PolicyRuntime implements AutoCloseable {
                     + "); sub-jobs are declared at the top level with subjob('" + subName + "') { ... }");
         }
         return s.view();
+    }
+
+    String param(String key) {
+        return params.get(key);
     }
 
     JobEvent currentEvent() {

@@ -80,6 +80,16 @@ public abstract class PolicyScript extends Script {
         return version.runtime().subJobView(name);
     }
 
+    /**
+     * A setting of the policy given at load time as the option {@code param.NAME=VALUE} (agent:
+     * {@code -javaagent:jobgov.jar=p.groovy,param.maxCpu=30s}), else {@code fallback}. Always a String
+     * (or the fallback as given): convert with {@code size}, {@code duration}, {@code percent}.
+     */
+    public Object param(String name, Object fallback) {
+        String v = version.runtime().param(name);
+        return v == null ? fallback : v;
+    }
+
     /** Emits the JMX notification {@code jobgov.policy.message} from this policy's MBean. */
     public void notify(Object message) {
         version.runtime().notifyMessage(String.valueOf(message));

@@ -1,6 +1,7 @@
 package jobgov.policy;
 
 import groovy.lang.Closure;
+import groovy.lang.MissingMethodException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.regex.Pattern;
 import jobgov.job.JobLimits;
 import jobgov.job.LimitSpec;
 import jobgov.job.Units;
+import org.codehaus.groovy.runtime.InvokerHelper;
 
 /**
  * The delegate of {@code job { ... }}, {@code job.limits { ... }} and {@code subjob('x') { ... }}: every
@@ -20,15 +22,17 @@ import jobgov.job.Units;
 public final class LimitsBlock {
     private final Map<String, String> pairs = new LinkedHashMap<>();
     private final boolean subJob;
+    private final Object owner;
     private Pattern match;
 
-    private LimitsBlock(boolean subJob) {
+    private LimitsBlock(boolean subJob, Object owner) {
         this.subJob = subJob;
+        this.owner = owner;
     }
 
     /** Runs {@code block} against a fresh collector; {@code subJob} allows {@code match}. */
     static LimitsBlock collect(Closure<?> block, boolean subJob) {
-        LimitsBlock limits = new LimitsBlock(subJob);
+        LimitsBlock limits = new LimitsBlock(subJob, block == null ? null : block.getOwner());
         if (block != null) {
             Closure<?> c = (Closure<?>) block.clone();
             c.setDelegate(limits);
@@ -51,6 +55,16 @@ public final class LimitsBlock {
         Object[] a = args instanceof Object[] arr ? arr : new Object[] {args};
         String key = key(name);
         if (!LimitSpec.KEYS.contains(key)) {
+            if (owner != null) {
+                // Not a limit: a word of the policy itself, such as param(...) or size(...).
+                try {
+                    return InvokerHelper.invokeMethod(owner, name, a);
+                } catch (MissingMethodException e) {
+                    if (!name.equals(e.getMethod())) {
+                        throw e;
+                    }
+                }
+            }
             throw new IllegalArgumentException("unknown limit '" + name + "' (known: " + String.join(", ", LimitSpec.KEYS.stream().map(LimitsBlock::word).toList()) + ")");
         }
         if (a.length != 1) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import javax.management.Notification;
 import javax.management.ObjectName;
 import jobgov.job.Job;
+import jobgov.job.JobBackend;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.testing.Requirements;
@@ -49,9 +50,11 @@ class PolicyLibraryTest {
     @BeforeEach
     void job() {
         Requirements.cgroupV1();
-        job = Jobs.create(JobSpec.named(name));
+        JobBackend cgroup1 = Jobs.backends().stream().filter(b -> b.name().equals("cgroup1")).findFirst().orElse(null);
+        Requirements.require(cgroup1 != null, "needs the cgroup1 backend on the class path");
+        Requirements.require(cgroup1.unavailableReason().isEmpty(), "cgroup1 backend: " + cgroup1.unavailableReason().orElse(""));
+        job = Job.create(cgroup1, JobSpec.named(name));
         cleanup.add(job);
-        Requirements.require(job.backend().equals("cgroup1"), "needs the cgroup1 backend, got " + job.backend());
     }
 
     @AfterEach
@@ -84,6 +87,11 @@ class PolicyLibraryTest {
         Process p = in.start(new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD));
         processes.add(p);
+        // The backend starts a small shell that joins the job's cgroups, then execs the command.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            String cmd = PolicyProcess.commandLine(p.pid());
+            return !p.isAlive() || !cmd.isEmpty() && !cmd.contains("jobgov-start");
+        });
         return p;
     }
 
@@ -137,7 +145,7 @@ class PolicyLibraryTest {
         // bash retries a refused fork instead of giving up, so the storm lasts until someone kills it.
         Process storm = start(job, "bash", "-c", "while true; do sleep 60 & done");
         await().atMost(Duration.ofSeconds(30)).until(() -> !storm.isAlive());
-        assertTrue(said("fork storm"), String.valueOf(messages));
+        await().atMost(Duration.ofSeconds(5)).until(() -> said("fork storm"));
         await().atMost(Duration.ofSeconds(10)).until(() -> job.pids().equals(List.of(benign.pid())));
         assertTrue(benign.isAlive(), "the other tree keeps running");
         assertEquals(137, storm.waitFor());
@@ -145,24 +153,25 @@ class PolicyLibraryTest {
 
     @Test
     void cpuThrottleCapsABusyJobAndReleasesTheCapWhenItIsIdle() throws Exception {
-        load("cpu-throttle.groovy", "param.budget", "20%", "param.cap", "10%", "param.idle", "5%");
+        // Low numbers, because on a shared build machine a busy loop may get far less than a whole CPU.
+        load("cpu-throttle.groovy", "param.budget", "4%", "param.cap", "3%", "param.idle", "1%");
         Process busy = start(job, "sh", "-c", "while :; do :; done");
         Process sleeper = start(job, "sleep", "300");
         Path cpu = cgroupDir(sleeper.pid(), "cpu");
         assertEquals(-1, read(cpu.resolve("cpu.cfs_quota_us")), "no cap before the job is busy");
         await().atMost(Duration.ofSeconds(30)).until(() -> read(cpu.resolve("cpu.cfs_quota_us")) != -1);
         long period = read(cpu.resolve("cpu.cfs_period_us"));
-        assertEquals(Math.round(period * CPUS * 0.10), read(cpu.resolve("cpu.cfs_quota_us")), "10% of the machine");
-        assertTrue(said("capped at 10%"), String.valueOf(messages));
+        assertEquals(Math.round(period * CPUS * 0.03), read(cpu.resolve("cpu.cfs_quota_us")), "3% of the machine");
+        await().atMost(Duration.ofSeconds(5)).until(() -> said("capped at 3%"));
         // The kernel holds the busy loop down: measured over 3 s, at most the cap plus scheduling slack.
         long before = cpuMillis(busy.pid());
         long t0 = System.nanoTime();
         Thread.sleep(3000);
         double share = (cpuMillis(busy.pid()) - before) * 100.0 / ((System.nanoTime() - t0) / 1e6) / CPUS;
-        assertTrue(share < 15, "busy loop used " + share + "% of the machine under a 10% cap");
+        assertTrue(share < 5, "busy loop used " + share + "% of the machine under a 3% cap");
         busy.destroyForcibly().waitFor();
         await().atMost(Duration.ofSeconds(30)).until(() -> read(cpu.resolve("cpu.cfs_quota_us")) == -1);
-        assertTrue(said("cap released"), String.valueOf(messages));
+        await().atMost(Duration.ofSeconds(5)).until(() -> said("cap released"));
         assertTrue(sleeper.isAlive());
     }
 
@@ -176,11 +185,11 @@ class PolicyLibraryTest {
         await().atMost(Duration.ofSeconds(9)).until(() -> !busy.isAlive());
         assertTrue(sleeper.isAlive(), "not yet 10 s old");
         assertEquals(137, busy.waitFor());
-        assertTrue(said("used"), String.valueOf(messages));
+        await().atMost(Duration.ofSeconds(5)).until(() -> said("used"));
         await().atMost(Duration.ofSeconds(20)).until(() -> !sleeper.isAlive());
         assertTrue((System.nanoTime() - t0) / 1_000_000 >= 10_000, "killed for its age only after 10 s");
         assertEquals(137, sleeper.waitFor());
-        assertTrue(said("ran"), String.valueOf(messages));
+        await().atMost(Duration.ofSeconds(5)).until(() -> said("ran"));
         assertTrue(exempt.isAlive(), "an exempt command line is never killed");
     }
 

@@ -82,13 +82,12 @@ final class JolokiaHttpServer implements AutoCloseable {
         }
         AccessRestrictor restrictor = new AccessRestrictor(policyXml, policyDoc, options.corsOrigins());
 
+        // Our own MBeans are named jolokia:type=...,agent=AGENTID: a host's own Jolokia keeps its names.
         String agentId = "jobgov-" + ProcessHandle.current().pid();
         StaticConfiguration config = new StaticConfiguration(Map.of(
                 "agentContext", CONTEXT,
                 "agentId", agentId,
                 "agentDescription", "jobgov",
-                // Our MBeans (jolokia:type=Config,...) get a qualifier: a host's own Jolokia keeps its names.
-                "mbeanQualifier", "jobgov",
                 // Pinned although our restrictor never reads it: nothing may pick up the host's policy file.
                 "policyLocation", "classpath:" + DEFAULT_POLICY,
                 "discoveryEnabled", "false",

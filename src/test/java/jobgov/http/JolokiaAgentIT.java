@@ -223,6 +223,37 @@ class JolokiaAgentIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void jobEventsArriveThroughPullNotificationsForAuthenticatedClients() throws Exception {
+        GovernedJvm jvm = governed(2);
+        Map<String, Object> anon = anonymous().request("{\"type\":\"notification\",\"command\":\"register\"}");
+        assertEquals(403, HttpJolokia.status(anon), anon.toString());
+        HttpResponse<String> anonGet = anonymous().get("notification/register");
+        assertTrue(anonGet.body().contains("\"status\":403"), anonGet.body());
+
+        Map<String, Object> reg = operator().request("{\"type\":\"notification\",\"command\":\"register\"}");
+        assertEquals(200, HttpJolokia.status(reg), reg.toString());
+        Map<String, Object> value = (Map<String, Object>) reg.get("value");
+        String client = (String) value.get("id");
+        String store = (String) ((Map<String, Object>) ((Map<String, Object>) value.get("backend")).get("pull")).get("store");
+        Map<String, Object> add = operator().request("{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
+                + "\",\"mode\":\"pull\",\"mbean\":\"" + mbean + "\"}");
+        assertEquals(200, HttpJolokia.status(add), add.toString());
+        String handle = add.get("value").toString();
+
+        ProcessHandle.of(jvm.children.get(0)).orElseThrow().destroyForcibly();
+        String pull = "{\"type\":\"exec\",\"mbean\":\"" + store + "\",\"operation\":\"pull\",\"arguments\":[\"" + client + "\",\"" + handle + "\"]}";
+        assertEquals(403, HttpJolokia.status(anonymous().request(pull)), "pulling needs credentials too");
+        StringBuilder seen = new StringBuilder();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            Map<String, Object> r = operator().request(pull);
+            assertEquals(200, HttpJolokia.status(r), r.toString());
+            seen.append(r.get("value"));
+            return seen.toString().contains("jobgov.process.");
+        });
+    }
+
+    @Test
     void beyondLoopbackWithoutCredentialsServesNothing() throws Exception {
         GovernedJvm jvm = governed("name=" + job + ",await=true,jolokia=0.0.0.0:" + port, 0, List.of(), List.of());
         assertTrue(jvm.process.isAlive(), "the host runs on without HTTP:\n" + jvm.output);

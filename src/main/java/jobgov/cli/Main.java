@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jobgov", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Governs process trees as jobs: cgroups on Linux, Job Objects on Windows.",
-        subcommands = {RunCommand.class},
+        subcommands = {RunCommand.class, AttachCommand.class, ListCommand.class, StatusCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success (run: the command's own exit code)",

@@ -17,7 +17,7 @@ import jobgov.job.Limit;
 /**
  * The backend of last resort: no kernel job at all. Processes are tracked with {@link ProcessHandle}
  * (the ones the job started or was given, and their descendants), killed best-effort, and every limit
- * is refused, because nothing here could make the kernel enforce it.
+ * is refused, because nothing here could make the kernel enforce it. Kill-on-close is kept, best-effort.
  *
  * <p>Best-effort means: a process that double-forks is reparented to init (or a subreaper) and is no
  * longer anyone's descendant, so it escapes tracking and termination. Measured on these machines: of a
@@ -41,17 +41,35 @@ public final class DegradedBackend implements JobBackend {
         return Optional.empty();
     }
 
+    /**
+     * Only kill-on-close, and that best-effort: the tree is killed when the job closes (normal exit,
+     * SIGTERM, Ctrl-C), but nothing outside the governing JVM does it when that JVM is SIGKILLed.
+     */
     @Override
     public Set<Limit> capabilities() {
-        return Set.of();
+        return Set.of(Limit.KILL_ON_CLOSE);
     }
 
     @Override
     public String refusalReason(Limit limit) {
         return "jobgov runs degraded, tracking processes without a kernel job (" + whyDegraded()
-                + "), so nothing could enforce it. To fix: run as root, delegate a cgroup subtree to this user"
-                + " (e.g. systemd-run --user --scope -p Delegate=yes ...), or name a writable parent cgroup"
-                + " (--cgroup PATH / agent option cgroup=PATH)";
+                + "), so nothing could enforce it. To fix: " + fix();
+    }
+
+    private static String fix() {
+        if (NAME.equals(wanted())) {
+            return "do not choose the degraded backend (jobgov.backend / JOBGOV_BACKEND)";
+        }
+        String namedParent = "name a writable parent cgroup (--cgroup PATH / agent option cgroup=PATH)";
+        if (!"0".equals(uid())) {
+            return "run as root, delegate a cgroup subtree to this user (e.g. systemd-run --user --scope -p Delegate=yes ...), or "
+                    + namedParent;
+        }
+        return "make a kernel backend usable (see why above), or " + namedParent;
+    }
+
+    private static String wanted() {
+        return Optional.ofNullable(System.getProperty("jobgov.backend")).orElse(System.getenv("JOBGOV_BACKEND"));
     }
 
     @Override
@@ -61,8 +79,7 @@ public final class DegradedBackend implements JobBackend {
 
     /** A short diagnosis: chosen by name, or why each kernel backend cannot be used, and whether this is root. */
     static String whyDegraded() {
-        String wanted = Optional.ofNullable(System.getProperty("jobgov.backend")).orElse(System.getenv("JOBGOV_BACKEND"));
-        if (NAME.equals(wanted)) {
+        if (NAME.equals(wanted())) {
             return "chosen with jobgov.backend=" + NAME;
         }
         String uid = uid();

@@ -96,7 +96,7 @@ class RunIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "run"})
+    @ValueSource(strings = {"", "run", "attach", "list", "status"})
     void helpAndVersionOnEveryCommand(String command) throws Exception {
         List<String> args = new ArrayList<>(command.isEmpty() ? List.of() : List.of(command));
         args.add("--help");
@@ -158,7 +158,7 @@ class RunIT {
         assertEquals(2, r.code(), r::toString);
         assertEquals(1, r.errLines().size(), r::toString);
         assertTrue(r.err().startsWith("jobgov run: --memory: limit 'memory'"), r::toString);
-        assertTrue(r.err().contains("refused by the degraded backend") && r.err().contains("run as root"), r::toString);
+        assertTrue(r.err().contains("refused by the degraded backend") && r.err().contains("chosen with jobgov.backend=degraded"), r::toString);
         assertFalse(Files.exists(marker));
 
         Cli.Result ok = Cli.run(new ProcessBuilder(Cli.command(List.of(), List.of("-Djobgov.backend=degraded"),

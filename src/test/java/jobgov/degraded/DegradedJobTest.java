@@ -114,7 +114,6 @@ class DegradedJobTest {
                 Map.entry(Limit.SCHEDULING_CLASS, "scheduling-class=3"),
                 Map.entry(Limit.PROCESS_TIME, "process-time=1s"),
                 Map.entry(Limit.JOB_TIME, "job-time=1s"),
-                Map.entry(Limit.KILL_ON_CLOSE, "kill-on-close=true"),
                 Map.entry(Limit.DIE_ON_UNHANDLED_EXCEPTION, "die-on-unhandled-exception=true"),
                 Map.entry(Limit.BREAKAWAY, "breakaway=true"),
                 Map.entry(Limit.UI_RESTRICTIONS, "ui-restrictions=desktop"),
@@ -123,15 +122,16 @@ class DegradedJobTest {
                 Map.entry(Limit.MEMORY_NOTIFICATION, "memory-notify=64m"),
                 Map.entry(Limit.JOB_TIME_NOTIFICATION, "job-time-notify=1s"),
                 Map.entry(Limit.IO_NOTIFICATION, "io-read-notify=1m"));
-        assertEquals(Set.of(Limit.values()), specs.keySet(), "every kind of limit is tried");
+        Set<Limit> all = java.util.EnumSet.allOf(Limit.class);
+        all.remove(Limit.KILL_ON_CLOSE); // kept, best-effort: see closeKillsTheTreeUnlessKillOnCloseIsOff
+        assertEquals(all, specs.keySet(), "every kind of limit but kill-on-close is tried");
         Job open = job(JobLimits.NONE);
         for (Map.Entry<Limit, String> e : specs.entrySet()) {
             JobLimits limits = LimitSpec.parse(e.getValue());
             LimitRefusedException atCreate = assertThrows(LimitRefusedException.class, () -> job(limits), e.getValue());
             assertEquals(e.getKey(), atCreate.limit());
             String m = atCreate.getMessage();
-            assertTrue(m.contains("degraded") && m.contains("run as root") && m.contains("delegate a cgroup subtree")
-                    && m.contains("--cgroup PATH"), m);
+            assertTrue(m.contains("refused by the degraded backend") && m.contains("To fix: ") && m.contains("--cgroup PATH"), m);
             LimitRefusedException atSet = assertThrows(LimitRefusedException.class, () -> open.setLimits(limits));
             assertEquals(e.getKey(), atSet.limit());
             assertEquals(JobLimits.NONE, open.limits(), "a refused change leaves the old limits");
@@ -140,7 +140,7 @@ class DegradedJobTest {
 
     @Test
     void closeKillsTheTreeUnlessKillOnCloseIsOff() throws Exception {
-        Job killing = job(JobLimits.NONE);
+        Job killing = job(LimitSpec.parse("kill-on-close=true"));
         Process a = killing.start(sh("sleep 300 & wait"));
         await().atMost(Duration.ofSeconds(5)).until(() -> killing.pids().size() == 2);
         List<ProcessHandle> treeA = List.of(a.toHandle(), a.descendants().findFirst().orElseThrow());

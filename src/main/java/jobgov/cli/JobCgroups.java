@@ -1,0 +1,97 @@
+package jobgov.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Jobs found through their cgroups: directories named {@code jobgov-NAME.PID} (PID = the governing
+ * process) in any mounted cgroup hierarchy, whoever made them. Nested jobs inside a job are not listed.
+ */
+final class JobCgroups {
+    /** One job's cgroup directories (one per hierarchy) and the processes they hold now. */
+    record JobCgroup(String name, long pid, List<Path> dirs, int processes) {
+    }
+
+    private static final Pattern DIR = Pattern.compile("jobgov-(.+)\\.(\\d+)");
+    private static final int MAX_DEPTH = 12;
+
+    private JobCgroups() {
+    }
+
+    static List<JobCgroup> scan() {
+        Map<String, List<Path>> byDir = new LinkedHashMap<>();
+        for (Path mount : mounts()) {
+            walk(mount, 0, byDir);
+        }
+        List<JobCgroup> jobs = new ArrayList<>();
+        for (Map.Entry<String, List<Path>> e : byDir.entrySet()) {
+            Matcher m = DIR.matcher(e.getKey());
+            if (!m.matches() || m.group(1).startsWith("leaf")) {
+                continue; // cgroup2's jobgov-leaf.PID holds a parent's own processes, it is no job
+            }
+            int procs = 0;
+            for (Path d : e.getValue()) {
+                procs = Math.max(procs, count(d.resolve("cgroup.procs")));
+            }
+            jobs.add(new JobCgroup(m.group(1), Long.parseLong(m.group(2)), e.getValue(), procs));
+        }
+        return jobs;
+    }
+
+    private static void walk(Path dir, int depth, Map<String, List<Path>> out) {
+        if (depth > MAX_DEPTH) {
+            return;
+        }
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path c : (Iterable<Path>) children::iterator) {
+                if (!Files.isDirectory(c) || Files.isSymbolicLink(c)) {
+                    continue;
+                }
+                String n = c.getFileName().toString();
+                if (n.startsWith("jobgov-")) {
+                    out.computeIfAbsent(n, k -> new ArrayList<>()).add(c);
+                } else {
+                    walk(c, depth + 1, out);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unreadable or removed meanwhile: nothing of ours to show there
+        }
+    }
+
+    /** Mount points of cgroup and cgroup2 file systems, from /proc/self/mountinfo. */
+    private static List<Path> mounts() {
+        List<Path> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                int dash = line.indexOf(" - ");
+                if (dash < 0) {
+                    continue;
+                }
+                String fsType = line.substring(dash + 3).split(" ")[0];
+                if (fsType.equals("cgroup") || fsType.equals("cgroup2")) {
+                    out.add(Path.of(line.split(" ")[4].replace("\\040", " ")));
+                }
+            }
+        } catch (IOException e) {
+            // no procfs: no cgroups either
+        }
+        return out;
+    }
+
+    private static int count(Path procs) {
+        try (Stream<String> lines = Files.lines(procs)) {
+            return (int) lines.filter(l -> !l.isBlank()).count();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}

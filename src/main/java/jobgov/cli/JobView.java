@@ -1,0 +1,19 @@
+package jobgov.cli;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where {@code jobgov status} reads jobs from: a JVM's local JMX ({@link JmxJobView}) or, say, a
+ * Jolokia URL. One connection, read as often as {@code --watch} asks.
+ */
+interface JobView extends AutoCloseable {
+    /** Where the data comes from, for the report's header (e.g. "pid 4242, local JMX"). */
+    String source();
+
+    /** Every job this source exposes, read now. */
+    List<JobSnapshot> jobs() throws IOException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,111 @@
+package jobgov.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import jobgov.job.Units;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jobgov status PID|NAME [--watch]}: a job's limits, counters and processes. */
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        description = {
+            "Prints the limits, counters and processes of the jobs in a governed JVM (the agent's job, its",
+            "sub-jobs, or the job of a jobgov run), read from the JVM's MBeans over local JMX. TARGET is",
+            "the JVM's pid or the job's name (as jobgov list shows it). With --watch the report is",
+            "redrawn in place every --interval until Ctrl-C."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:printed (with --watch: stopped by Ctrl-C)",
+            "1:no such governed JVM or job, or it could not be read (with --watch: it went away)",
+            "2:bad flag"})
+final class StatusCommand implements Callable<Integer> {
+    /** Clear the screen and move home, as top does. */
+    private static final String REDRAW = "\033[H\033[2J";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "TARGET", description = "A governed JVM's pid, or a job name.")
+    String target;
+
+    @Option(names = {"-w", "--watch"}, description = "Refresh in place until Ctrl-C.")
+    boolean watch;
+
+    @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", description = "Refresh interval with --watch (default: ${DEFAULT-VALUE}).")
+    String interval;
+
+    @Option(names = "--job", paramLabel = "NAME", description = "Only this job of the JVM (default: all of its jobs).")
+    String job;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Duration every;
+        try {
+            every = Units.parseDuration(interval);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interval: " + e.getMessage());
+        }
+        if (every.toMillis() < 100) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interval: at least 100ms, got " + interval);
+        }
+        try (JobView view = open()) {
+            do {
+                List<JobSnapshot> jobs = view.jobs().stream().filter(j -> job == null || j.name().equals(job)).toList();
+                if (jobs.isEmpty()) {
+                    err.println("jobgov status: " + view.source() + (job == null ? " has no jobgov:type=Job MBean" : " has no job named '" + job + "'"));
+                    return ExitStatus.FAILED;
+                }
+                out.print((watch ? REDRAW : "") + StatusReport.render(view.source(), jobs, Instant.now()));
+                out.flush();
+                if (watch) {
+                    Thread.sleep(every.toMillis());
+                }
+            } while (watch);
+            return ExitStatus.OK;
+        } catch (TargetNotFound | AttachTarget.AttachRefused e) {
+            err.println("jobgov status: " + e.getMessage());
+            return ExitStatus.FAILED;
+        } catch (IOException e) {
+            err.println("jobgov status: cannot read " + target + (watch ? " any more" : "") + ": " + Main.oneLine(e));
+            return ExitStatus.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitStatus.OK;
+        }
+    }
+
+    /** The data source for the target: local JMX of the JVM with that pid or that job. */
+    private JobView open() throws IOException {
+        return JmxJobView.connect(pid());
+    }
+
+    private long pid() {
+        if (target.matches("\\d+")) {
+            return Long.parseLong(target);
+        }
+        List<GovernedJvms.GovernedJvm> named = GovernedJvms.scan().stream().filter(g -> g.job().equals(target)).toList();
+        if (named.isEmpty()) {
+            throw new TargetNotFound("no governed JVM runs a job named '" + target + "' (see jobgov list)");
+        }
+        if (named.size() > 1) {
+            throw new TargetNotFound("several JVMs run a job named '" + target + "': pids "
+                    + named.stream().map(g -> Long.toString(g.pid())).toList() + ": give the pid");
+        }
+        return named.get(0).pid();
+    }
+
+    /** No governed JVM matches the target. */
+    static final class TargetNotFound extends RuntimeException {
+        TargetNotFound(String message) {
+            super(message);
+        }
+    }
+}

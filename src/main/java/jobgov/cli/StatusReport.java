@@ -1,0 +1,67 @@
+package jobgov.cli;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A job's limits, counters and processes as text for people (what {@code jobgov status} prints). */
+final class StatusReport {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+
+    private StatusReport() {
+    }
+
+    static String render(String source, List<JobSnapshot> jobs, Instant at) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("jobgov status: ").append(source).append(", ").append(TIME.format(at)).append('\n');
+        for (JobSnapshot j : jobs) {
+            sb.append('\n');
+            sb.append("job       ").append(j.name()).append('\n');
+            sb.append("backend   ").append(j.backend()).append('\n');
+            sb.append("location  ").append(j.location()).append('\n');
+            sb.append("limits    ").append(j.limitSpec() == null || j.limitSpec().isEmpty() ? "none" : j.limitSpec()).append('\n');
+            sb.append("counters\n");
+            for (Map.Entry<String, Long> c : j.counters().entrySet()) {
+                sb.append(String.format("  %-28s %s%n", c.getKey(), value(c.getKey(), c.getValue())));
+            }
+            sb.append("processes (").append(j.pids().size()).append(")\n");
+            for (long pid : j.pids()) {
+                sb.append(String.format("  %-8d %s%n", pid, commandLine(pid)));
+            }
+        }
+        return sb.toString();
+    }
+
+    static String value(String key, long v) {
+        if (v < 0) {
+            return "n/a";
+        }
+        if (key.endsWith("Millis")) {
+            return String.format("%.3f s", v / 1000.0);
+        }
+        if (key.endsWith("Bytes")) {
+            return bytes(v);
+        }
+        return Long.toString(v);
+    }
+
+    private static String bytes(long v) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double d = v;
+        int i = 0;
+        while (d >= 1024 && i < units.length - 1) {
+            d /= 1024;
+            i++;
+        }
+        return i == 0 ? v + " B" : String.format("%.1f %s", d, units[i]);
+    }
+
+    /** The command line when the process is on this machine and visible to this user. */
+    private static String commandLine(long pid) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        return h.flatMap(p -> p.info().commandLine()).or(() -> h.flatMap(p -> p.info().command())).orElse("");
+    }
+}

@@ -25,6 +25,10 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Log records (e.g. "jobgov runs DEGRADED") as one line each, like the CLI's own messages.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "jobgov: %4$s: %5$s%6$s%n");
+        }
         System.exit(execute(args));
     }
 

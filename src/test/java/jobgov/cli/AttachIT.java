@@ -122,7 +122,7 @@ class AttachIT {
         requireJobMBean();
         Cli.Result status = Cli.run("status", name);
         assertEquals(0, status.code(), status::toString);
-        assertTrue(status.out().lines().anyMatch(l -> l.matches("\\s+\\d+\\s+sleep " + tag)), status::toString);
+        assertTrue(status.out().lines().anyMatch(l -> l.matches("\\s+\\d+\\s+\\S*sleep " + tag)), status::toString);
     }
 
     @Test

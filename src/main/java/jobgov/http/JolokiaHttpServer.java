@@ -129,6 +129,10 @@ final class JolokiaHttpServer implements AutoCloseable {
             Arrays.fill(password, '\0');
         }
         startAsDaemon(server);
+        if (!options.https() && !bound.getAddress().isLoopbackAddress()) {
+            LOG.log(System.Logger.Level.WARNING, "jobgov: Jolokia on " + url + " takes passwords over plain HTTP beyond "
+                    + "loopback: give jolokiaKeystore= for HTTPS");
+        }
         LOG.log(System.Logger.Level.INFO, "jobgov: Jolokia serving " + url + (options.user().isPresent()
                 ? " (writes and operations for user '" + options.user().get() + "')"
                 : " (read-only: no jolokiaUser given)"));

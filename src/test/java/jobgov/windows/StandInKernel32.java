@@ -38,6 +38,8 @@ final class StandInKernel32 {
 
     static synchronized Path library() {
         if (library == null) {
+            Requirements.require(com.sun.jna.Platform.isLinux() && com.sun.jna.Platform.isIntel() && com.sun.jna.Platform.is64Bit(),
+                    "the kernel32 stand-in is a Linux x64 shared library");
             Requirements.command("gcc");
             Path source = Path.of("src/test/native/kernel32-standin.c");
             Path out = Path.of("target/standin/libkernel32.so").toAbsolutePath();

@@ -12,12 +12,19 @@ final class PolicyBean extends NotificationBroadcasterSupport implements PolicyM
     static final String ERROR = "jobgov.policy.error";
     static final String RELOADED = "jobgov.policy.reloaded";
 
+    /** Listeners are called off the handler thread, so a slow JMX client never eats a handler's budget. */
+    private static final java.util.concurrent.Executor DELIVERY = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "jobgov-policy-notifications");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final PolicyRuntime runtime;
     private final ObjectName objectName;
     private final AtomicLong sequence = new AtomicLong();
 
     PolicyBean(PolicyRuntime runtime, ObjectName objectName) {
-        super(new MBeanNotificationInfo(new String[] {MESSAGE}, Notification.class.getName(), "a message from the policy (notify)"),
+        super(DELIVERY, new MBeanNotificationInfo(new String[] {MESSAGE}, Notification.class.getName(), "a message from the policy (notify)"),
                 new MBeanNotificationInfo(new String[] {ERROR}, Notification.class.getName(), "a handler failed or ran over budget, or a reload failed"),
                 new MBeanNotificationInfo(new String[] {RELOADED}, Notification.class.getName(), "a new version of the policy runs"));
         this.runtime = runtime;

@@ -400,4 +400,14 @@ class PolicyEngineTest {
         load(p);
         assertEquals(LimitSpec.parse("memory=64m"), backend.applied());
     }
+
+    @Test
+    void aPolicyFileOwnedByAnotherUserIsRefused() throws Exception {
+        jobgov.testing.Requirements.require(jobgov.testing.Requirements.isRoot(), "needs root to give a file to another user");
+        Path foreign = policy("foreign.groovy", "job { memory '64m' }\n");
+        Files.setAttribute(foreign, "unix:uid", 65534);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(foreign));
+        assertTrue(e.getMessage().contains("owned by uid 65534"), e.getMessage());
+        assertFalse(SERVER.isRegistered(policyMBean()));
+    }
 }

@@ -206,6 +206,8 @@ class PolicyLibraryTest {
         Path cpu = cgroupDir(idle.pid(), "cpu");
         assertEquals(Math.round(read(cpu.resolve("cpu.cfs_period_us")) * CPUS * 0.25), read(cpu.resolve("cpu.cfs_quota_us")));
         assertFalse(python.pids().contains(other.pid()), "a command that does not match stays in the job");
+        assertTrue(ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName("jobgov:type=Job,name=python")),
+                "the sub-job has its Job MBean");
         assertEquals(cpu.getParent(), cgroupDir(other.pid(), "cpu"), "the sub-job is nested in the job");
 
         // Waits until it has been moved, then allocates past the sub-job's 64 MiB: the kernel kills it there.
@@ -214,6 +216,29 @@ class PolicyLibraryTest {
         assertEquals(137, hog.waitFor(), "OOM-killed inside the sub-job");
         await().atMost(Duration.ofSeconds(10)).until(() -> said("sub-job python: memory limit"));
         assertTrue(other.isAlive() && idle.isAlive(), "the rest of the job runs on");
+    }
+
+    @Test
+    void aFloodOfRealProcessEventsIsDroppedCountedAndTheHostKeepsRunning() throws Exception {
+        Requirements.command("bash");
+        Path p = dir.resolve("flood.groovy");
+        Files.writeString(p, """
+                on([NewProcess, ProcessExited]) { e -> Thread.sleep(50) }
+                """);
+        PolicyRuntime policy = PolicyRuntime.load(p, job, Map.of("name", name, "queue", "4"));
+        cleanup.add(policy);
+        ObjectName on = policy.objectName();
+        var server = ManagementFactory.getPlatformMBeanServer();
+        // 300 short-lived processes, each alive long enough for the backend to see it come and go.
+        Process flood = start(job, "bash", "-c", "for i in $(seq 300); do sleep 0.3 & done; wait");
+        assertEquals(0, flood.waitFor());
+        await().atMost(Duration.ofSeconds(30)).until(() -> (Long) server.getAttribute(on, "EventsDropped") > 0
+                && (Integer) server.getAttribute(on, "EventsQueued") == 0
+                && server.getAttribute(on, "EventsDelivered").equals(server.getAttribute(on, "HandlersRun")));
+        assertTrue((Long) server.getAttribute(on, "EventsDelivered") > 0, "every delivered event ran its handler, the rest were counted");
+        assertEquals(0L, server.getAttribute(on, "HandlerErrors"));
+        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("jobgov-policy-" + name)),
+                "the policy thread is alive");
     }
 
     @Test

@@ -254,6 +254,21 @@ class JolokiaAgentIT {
     }
 
     @Test
+    void remoteJobsReadsTheJobLikeJobgovStatus() throws Exception {
+        GovernedJvm jvm = governed(2);
+        String url = "http://127.0.0.1:" + port + "/jolokia/";
+        RemoteJob remote = RemoteJobs.at(url, null, null).jobs().stream().filter(j -> j.name().equals(job)).findFirst()
+                .orElseThrow(() -> new AssertionError("no job " + job));
+        assertTrue(remote.pids().containsAll(jvm.children), remote.toString());
+        assertTrue(remote.counters().get("activeProcesses") >= 3, remote.toString());
+        assertFalse(remote.backend().isEmpty());
+        assertEquals(remote.name(), RemoteJobs.at(url, USER, password.toCharArray()).jobs().get(0).name());
+        java.io.IOException wrong = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> RemoteJobs.at(url, USER, "nope".toCharArray()).jobs());
+        assertTrue(wrong.getMessage().contains("401"), wrong.getMessage());
+    }
+
+    @Test
     void beyondLoopbackWithoutCredentialsServesNothing() throws Exception {
         GovernedJvm jvm = governed("name=" + job + ",await=true,jolokia=0.0.0.0:" + port, 0, List.of(), List.of());
         assertTrue(jvm.process.isAlive(), "the host runs on without HTTP:\n" + jvm.output);

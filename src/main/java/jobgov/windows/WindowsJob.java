@@ -256,7 +256,15 @@ final class WindowsJob implements BackendJob, JobMessages.JobFacts {
         set(JobObjectNetRateControlInformation, e.net(), "net rate control", l, Limit.NET_RATE, Set.of());
         if (e.io() != null) {
             e.io().write();
-            if (api.SetIoRateControlInformationJobObject(job, e.io().getPointer()) == 0) {
+            int ok;
+            try {
+                ok = api.SetIoRateControlInformationJobObject(job, e.io().getPointer());
+            } catch (UnsatisfiedLinkError missing) {
+                // Windows before 10 1607 has no such export: refuse, do not break the caller.
+                throw new LimitRefusedException(Limit.IO_RATE, "windows",
+                        "SetIoRateControlInformationJobObject is not in this Windows' kernel32 (needs Windows 10 1607 / Server 2016)");
+            }
+            if (ok == 0) {
                 throw refused(Limit.IO_RATE, "SetIoRateControlInformationJobObject", api.lastError());
             }
         }

@@ -224,6 +224,28 @@ class Kernel32StandInTest {
         assertNull(backend.pump(), "the pump stopped with the last job");
     }
 
+    @Test
+    void aFunctionMissingFromTheLibraryIsARefusalNotACrash() {
+        // The stand-in exports SetIoRateControlInformationJobObject; this view of it throws as JNA does for an
+        // export that is missing (Windows before 10 1607).
+        Kernel32Jobs missing = (Kernel32Jobs) java.lang.reflect.Proxy.newProxyInstance(Kernel32Jobs.class.getClassLoader(),
+                new Class<?>[] {Kernel32Jobs.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("SetIoRateControlInformationJobObject")) {
+                        throw new UnsatisfiedLinkError("Error looking up function 'SetIoRateControlInformationJobObject'");
+                    }
+                    try {
+                        return method.isDefault() ? k32.lastError() : method.invoke(k32, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (Job job = Job.create(new WindowsBackend(() -> missing, "Windows 8.1", "6.3"), JobSpec.named(unique()))) {
+            var e = assertThrows(jobgov.job.LimitRefusedException.class, () -> job.setLimits("io-iops=100"));
+            assertEquals(jobgov.job.Limit.IO_RATE, e.limit());
+            assertTrue(e.getMessage().contains("Windows 10 1607"), e.getMessage());
+        }
+    }
+
     /** The job's handle, read through the backend (tests only). */
     static HANDLE handleOf(Job job) {
         try {

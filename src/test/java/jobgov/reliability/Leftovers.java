@@ -1,0 +1,148 @@
+package jobgov.reliability;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * What a reliability test may leave behind, counted from the kernel's own view: cgroup directories whose
+ * name starts with the test's unique prefix (in every hierarchy), processes carrying the test's marker in
+ * their command line, and this JVM's open file descriptors and threads.
+ */
+final class Leftovers {
+    private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+
+    private Leftovers() {
+    }
+
+    /** A unique job-name prefix for one test, e.g. {@code jobgov-rel-3f2a91c0}. */
+    static String prefix() {
+        return "jobgov-rel-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+    }
+
+    /** A unique extra argument for {@code sleep} (it adds its arguments): marks a test's processes. */
+    static String marker() {
+        return "0.0" + (100000000L + ThreadLocalRandom.current().nextLong(800000000L));
+    }
+
+    /** Every cgroup directory, in any hierarchy, whose name starts with {@code prefix}. */
+    static List<Path> cgroups(String prefix) {
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> hierarchies = Files.list(CGROUP_ROOT)) {
+            for (Path h : hierarchies.toList()) {
+                if (!Files.isDirectory(h) || Files.isSymbolicLink(h)) {
+                    continue;
+                }
+                try (Stream<Path> walk = Files.walk(h, 4)) {
+                    walk.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).forEach(found::add);
+                } catch (IOException | RuntimeException raced) {
+                    // a cgroup vanished while we walked: it is not left over
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
+    /** Live (non-zombie) processes whose command line contains {@code marker} as a whole argument. */
+    static List<Long> processes(String marker) {
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.toList()) {
+                String name = p.getFileName().toString();
+                if (!Character.isDigit(name.charAt(0))) {
+                    continue;
+                }
+                try {
+                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1);
+                    if (("\0" + cmd).contains("\0" + marker + "\0") && alive(Long.parseLong(name))) {
+                        pids.add(Long.parseLong(name));
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // exited while we looked
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return pids;
+    }
+
+    static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    static int openFds() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int threads() {
+        return Thread.getAllStackTraces().size();
+    }
+
+    /** Test cleanup: SIGKILL the marked processes and remove the prefixed cgroups (deepest first). */
+    static void cleanUp(String prefix, String marker) {
+        if (marker != null) {
+            for (int i = 0; i < 20 && !processes(marker).isEmpty(); i++) {
+                processes(marker).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                sleep(50);
+            }
+        }
+        if (prefix != null) {
+            for (int i = 0; i < 20; i++) {
+                List<Path> left = new ArrayList<>(cgroups(prefix));
+                if (left.isEmpty()) {
+                    return;
+                }
+                left.sort((a, b) -> b.getNameCount() - a.getNameCount());
+                for (Path d : left) {
+                    Path kill = d.resolve("cgroup.kill");
+                    try {
+                        if (Files.exists(kill)) {
+                            Files.writeString(kill, "1");
+                        }
+                        Files.deleteIfExists(d);
+                    } catch (IOException | RuntimeException busy) {
+                        // still populated: next round
+                    }
+                }
+                sleep(50);
+            }
+        }
+    }
+
+    /** The value of {@code file} in the hierarchy labelled {@code label} of a job's location ("memory=/sys/... pids=/sys/..."). */
+    static Path dir(String location, String label) {
+        for (String part : location.split(" ")) {
+            int eq = part.indexOf('=');
+            if (eq > 0 && part.substring(0, eq).equals(label)) {
+                return Path.of(part.substring(eq + 1));
+            }
+        }
+        return null;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -43,7 +43,7 @@ class CycleLeakIT {
     void thousandCreateCloseCyclesFromEightThreadsLeaveNoCgroupFdOrThread() throws Exception {
         warmUp();
         int fds = Leftovers.openFds();
-        int threads = Leftovers.threads();
+        List<String> threads = Leftovers.threads();
         AtomicInteger cycles = new AtomicInteger();
         runOnEightThreads(TOTAL, (t, i) -> {
             JobLimits limits = LimitSpec.parse("memory=64m,processes=16");
@@ -62,7 +62,7 @@ class CycleLeakIT {
     void thousandLimitChangesFromEightThreadsEndConsistentAndLeakNothing() throws Exception {
         warmUp();
         int fds = Leftovers.openFds();
-        int threads = Leftovers.threads();
+        List<String> threads = Leftovers.threads();
         List<String> specs = List.of("memory=64m,processes=16", "memory=96m,processes=32", "memory=128m,processes=8", "memory=200m,processes=64");
         try (Job job = Jobs.create(new JobSpec(prefix + "-limits", null, LimitSpec.parse(specs.get(0))))) {
             runOnEightThreads(TOTAL, (t, i) -> job.setLimits(specs.get((t + i) % specs.size())));
@@ -84,11 +84,12 @@ class CycleLeakIT {
         }
     }
 
-    private void assertNothingLeaked(int fds, int threads) {
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(List.of(), Leftovers.cgroups(prefix), "cgroups left"));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertTrue(Leftovers.threads() <= threads,
-                "threads " + Leftovers.threads() + " > " + threads + " before"));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertTrue(Leftovers.openFds() <= fds,
+    private void assertNothingLeaked(int fds, List<String> threads) {
+        await().pollInSameThread().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(List.of(), Leftovers.cgroups(prefix), "cgroups left"));
+        // polled on this thread: Awaitility's own poller thread would count as a leak
+        await().pollInSameThread().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertTrue(Leftovers.threads().size() <= threads.size(),
+                "threads now " + Leftovers.threads() + ", before " + threads));
+        await().pollInSameThread().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertTrue(Leftovers.openFds() <= fds,
                 "open fds " + Leftovers.openFds() + " > " + fds + " before"));
     }
 

@@ -92,8 +92,13 @@ final class Leftovers {
         }
     }
 
-    static int threads() {
-        return Thread.getAllStackTraces().size();
+    /**
+     * This JVM's threads, less the JDK's "process reaper" threads: those idle in a cached pool for up to a
+     * minute after the processes they waited for have gone, and are not the code under test's.
+     */
+    static List<String> threads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> !n.startsWith("process reaper")).sorted().toList();
     }
 
     /** Test cleanup: SIGKILL the marked processes and remove the prefixed cgroups (deepest first). */

@@ -125,12 +125,11 @@ public final class Bench {
 
     private void events() throws Exception {
         int runs = full ? 5 : 2;
-        int count = full ? 200 : 100;
+        int count = full ? 200 : 60;
         String floorBin = System.getProperty("jobgov.bench.floor");
         Map<String, Samples> p50 = new LinkedHashMap<>();
         Map<String, Samples> p99 = new LinkedHashMap<>();
-        int lost = 0;
-        int events = 0;
+        Map<String, int[]> lost = new LinkedHashMap<>();
         for (int r = 0; r < runs; r++) {
             if (Floor.available(floorBin)) {
                 record(p50, p99, "floor isolated", Floor.run(floorBin, count, 50));
@@ -139,37 +138,64 @@ public final class Bench {
             if (jobgovMissing() != null) {
                 continue;
             }
-            LinkedBlockingQueue<Stamp> stamps = new LinkedBlockingQueue<>();
-            try (Job job = Jobs.create(JobSpec.named(jobName()));
-                 AutoCloseable sub = job.subscribe(e -> stamps.offer(new Stamp(System.nanoTime(), e.type(), e.pid())))) {
-                EventLatencyBench b = new EventLatencyBench(job, stamps);
-                EventLatencyBench.Result iso = new EventLatencyBench.Result();
-                b.exitAndEmpty(count, 50, iso);
-                EventLatencyBench.Result burst = new EventLatencyBench.Result();
-                b.exitAndEmpty(count, 0, burst);
-                b.exitBursts(count / 20, 20, burst);
-                record(p50, p99, "exit isolated", iso.exit);
-                record(p50, p99, "empty isolated", iso.empty);
-                record(p50, p99, "empty burst", burst.empty);
-                record(p50, p99, "exit burst", burst.exit);
-                lost += iso.lost + burst.lost;
-                events += iso.exit.size() + iso.empty.size() + burst.exit.size() + burst.empty.size();
+            for (String path : List.of("listener", "policy")) {
+                LinkedBlockingQueue<Stamp> stamps = new LinkedBlockingQueue<>();
+                try (Job job = Jobs.create(JobSpec.named(jobName()));
+                     AutoCloseable reaction = path.equals("listener")
+                             ? job.subscribe(e -> stamps.offer(new Stamp(System.nanoTime(), e.type(), e.pid())))
+                             : PolicyProbe.load(job, stamps)) {
+                    if (reaction == null) {
+                        continue;
+                    }
+                    EventLatencyBench b = new EventLatencyBench(job, stamps);
+                    EventLatencyBench.Result iso = new EventLatencyBench.Result();
+                    b.exitAndEmpty(count, 50, iso);
+                    EventLatencyBench.Result burst = new EventLatencyBench.Result();
+                    b.exitAndEmpty(count, 0, burst);
+                    b.exitBursts(Math.max(1, count / 20), 20, burst);
+                    record(p50, p99, path + " exit isolated", iso.exit);
+                    record(p50, p99, path + " empty isolated", iso.empty);
+                    record(p50, p99, path + " empty burst", burst.empty);
+                    record(p50, p99, path + " exit burst", burst.exit);
+                    count(lost, path + " exit isolated", iso.lostExit, count);
+                    count(lost, path + " empty isolated", iso.lostEmpty, count);
+                    count(lost, path + " empty burst", burst.lostEmpty, count);
+                    count(lost, path + " exit burst", burst.lostExit, count + Math.max(1, count / 20) * 20);
+                }
             }
             log("events run " + r + " done");
         }
         String why = jobgovMissing();
-        String note = why != null ? why : "Job.subscribe listener; " + runs + " runs x " + count + " events; lost " + lost + " of " + (events + lost);
-        for (String q : List.of("p50", "p99")) {
-            Map<String, Samples> m = q.equals("p50") ? p50 : p99;
-            add(new Figure("job empty (kill -> listener), isolated, " + q, "ms", m.getOrDefault("empty isolated", new Samples()),
-                    "raw inotify", m.get("floor isolated"), q.equals("p99") ? "<= 3 ms" : "", note));
-            add(new Figure("job empty, back-to-back bursts, " + q, "ms", m.getOrDefault("empty burst", new Samples()),
-                    "raw inotify", m.get("floor burst"), q.equals("p99") ? "<= 15 ms, none lost" : "", note));
-            add(new Figure("process exit (kill -> listener), isolated, " + q, "ms", m.getOrDefault("exit isolated", new Samples()),
-                    "raw inotify (job empty)", m.get("floor isolated"), q.equals("p99") ? "<= 3 ms" : "", note));
-            add(new Figure("process exit, 20 killed at once, " + q, "ms", m.getOrDefault("exit burst", new Samples()),
-                    "raw inotify (job empty, burst)", m.get("floor burst"), q.equals("p99") ? "<= 15 ms, none lost" : "", note));
+        for (String path : List.of("listener", "policy")) {
+            String who = path.equals("listener") ? "Job.subscribe listener" : "policy handler";
+            for (String q : List.of("p50", "p99")) {
+                Map<String, Samples> m = q.equals("p50") ? p50 : p99;
+                figure(m, lost, path, "empty isolated", "job empty (kill -> " + who + "), isolated, " + q, "raw inotify", "floor isolated",
+                        q.equals("p99") ? "<= 3 ms" : "", why, runs, count);
+                figure(m, lost, path, "empty burst", "job empty, back-to-back (" + who + "), " + q, "raw inotify", "floor burst",
+                        q.equals("p99") ? "<= 15 ms, none lost" : "", why, runs, count);
+                figure(m, lost, path, "exit isolated", "process exit (kill -> " + who + "), isolated, " + q, "raw inotify (job empty)",
+                        "floor isolated", q.equals("p99") ? "<= 3 ms" : "", why, runs, count);
+                figure(m, lost, path, "exit burst", "process exit, back-to-back and 20 at once (" + who + "), " + q,
+                        "raw inotify (job empty, burst)", "floor burst", q.equals("p99") ? "<= 15 ms, none lost" : "", why, runs, count);
+            }
         }
+    }
+
+    private void figure(Map<String, Samples> m, Map<String, int[]> lost, String path, String kind, String title, String baseName,
+                        String baseKey, String target, String why, int runs, int count) {
+        int[] l = lost.getOrDefault(path + " " + kind, new int[2]);
+        String note = why != null ? why
+                : m.containsKey(path + " " + kind) || l[1] > 0
+                ? runs + " runs x " + count + "; lost (none within 1 s / 0.3 s in bursts): " + l[0] + " of " + l[1]
+                : path.equals("policy") ? "policy engine not available" : "no events";
+        add(new Figure(title, "ms", m.getOrDefault(path + " " + kind, new Samples()), baseName, m.get(baseKey), target, note));
+    }
+
+    private static void count(Map<String, int[]> lost, String key, int lostNow, int total) {
+        int[] l = lost.computeIfAbsent(key, k -> new int[2]);
+        l[0] += lostNow;
+        l[1] += total;
     }
 
     private static void record(Map<String, Samples> p50, Map<String, Samples> p99, String key, Samples s) {

@@ -216,10 +216,11 @@ class BadInputFuzzIT {
             case 4 -> "{\"type\":\"" + in.pick(List.of("exec", "write", "search", "list", "nope", "")) + "\",\"mbean\":" + value + "}";
             case 5 -> "[" + "{\"type\":\"read\"},".repeat(in.random.nextInt(3)) + "{\"type\":\"write\",\"mbean\":\"" + target + "\"}]";
             default -> {
+                String alphabet = "{}[]\":,0123abc\\ \u00e9";
                 StringBuilder junk = new StringBuilder();
                 int n = in.random.nextInt(200);
                 for (int k = 0; k < n; k++) {
-                    junk.append("{}[]\":,0123abc\\ \u00e9".charAt(in.random.nextInt(19)));
+                    junk.append(alphabet.charAt(in.random.nextInt(alphabet.length())));
                 }
                 yield junk.toString();
             }

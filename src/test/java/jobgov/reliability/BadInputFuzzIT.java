@@ -91,7 +91,7 @@ class BadInputFuzzIT {
 
     @Test
     void randomLimitSpecsThroughTheJobApiChangeNothingWhenRefused() throws Exception {
-        Requirements.cgroupV1();
+        Leftovers.kernelBackend();
         RandomInput in = new RandomInput(SEED + 2);
         int accepted = 0;
         try (Job job = Jobs.create(new JobSpec(prefix, null, LimitSpec.parse("memory=64m,processes=32")))) {
@@ -119,7 +119,7 @@ class BadInputFuzzIT {
 
     @Test
     void randomLimitsThroughTheJobMBeanChangeNothingWhenRefused() throws Exception {
-        Requirements.cgroupV1();
+        Leftovers.kernelBackend();
         RandomInput in = new RandomInput(SEED + 3);
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         List<String> attributes = List.of("JobMemoryLimitBytes", "ProcessMemoryLimitBytes", "ActiveProcessLimit", "CpuRateLimitPercent", "CpuWeight", "Affinity");
@@ -165,7 +165,7 @@ class BadInputFuzzIT {
 
     @Test
     void randomJolokiaBodiesGetAnswersAndChangeNothingWhenRefused() throws Exception {
-        Requirements.cgroupV1();
+        Leftovers.kernelBackend();
         RandomInput in = new RandomInput(SEED + 4);
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -18,7 +18,6 @@ import jobgov.job.JobLimits;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.job.LimitSpec;
-import jobgov.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +30,7 @@ class CycleLeakIT {
 
     @BeforeEach
     void cgroups() {
-        Requirements.cgroupV1();
+        Leftovers.kernelBackend();
     }
 
     @AfterEach

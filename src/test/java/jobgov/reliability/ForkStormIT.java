@@ -14,7 +14,6 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.job.LimitSpec;
-import jobgov.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +30,7 @@ class ForkStormIT {
 
     @Test
     void forkBombUnderProcessLimitIsContainedAndTerminatedWithNoEscapee() throws Exception {
-        Requirements.cgroupV1();
+        Leftovers.kernelBackend();
         AtomicInteger limitEvents = new AtomicInteger();
         try (Job job = Jobs.create(new JobSpec(prefix, null, LimitSpec.parse("processes=" + LIMIT)))) {
             job.subscribe(e -> {

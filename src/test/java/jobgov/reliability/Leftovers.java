@@ -20,6 +20,13 @@ final class Leftovers {
     private Leftovers() {
     }
 
+    /** Root, cgroups, and a kernel backend chosen for new jobs (not the degraded one, which enforces nothing). */
+    static void kernelBackend() {
+        jobgov.testing.Requirements.cgroupV1();
+        String backend = jobgov.job.Jobs.backend().name();
+        jobgov.testing.Requirements.require(backend.startsWith("cgroup"), "needs a cgroup backend, but jobs here get '" + backend + "'");
+    }
+
     /** A unique job-name prefix for one test, e.g. {@code jobgov-rel-3f2a91c0}. */
     static String prefix() {
         return "jobgov-rel-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
@@ -30,7 +37,7 @@ final class Leftovers {
         return "0.0" + (100000000L + ThreadLocalRandom.current().nextLong(800000000L));
     }
 
-    /** Every cgroup directory, in any hierarchy, whose name starts with {@code prefix}. */
+    /** Every cgroup directory, in any hierarchy, whose name contains {@code prefix} (the agent names them jobgov-NAME.PID). */
     static List<Path> cgroups(String prefix) {
         List<Path> found = new ArrayList<>();
         try (Stream<Path> hierarchies = Files.list(CGROUP_ROOT)) {
@@ -39,7 +46,7 @@ final class Leftovers {
                     continue;
                 }
                 try (Stream<Path> walk = Files.walk(h, 4)) {
-                    walk.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).forEach(found::add);
+                    walk.filter(p -> p.getFileName().toString().contains(prefix) && Files.isDirectory(p)).forEach(found::add);
                 } catch (IOException | RuntimeException raced) {
                     // a cgroup vanished while we walked: it is not left over
                 }

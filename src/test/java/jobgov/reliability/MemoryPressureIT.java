@@ -33,7 +33,7 @@ class MemoryPressureIT {
 
     @Test
     void everyOomKillIsReportedInJobMemoryLimitEvents() throws Exception {
-        Requirements.cgroupV1();
+        Leftovers.kernelBackend();
         Requirements.command("dd");
         long seconds = Long.getLong("jobgov.reliability.seconds", 20);
         AtomicLong events = new AtomicLong();

@@ -19,7 +19,9 @@ public final class IsolationHost {
         System.out.println("groovy " + groovyVersion + " " + result);
 
         Class<?> nativeClass = Class.forName("com.sun.jna.Native");
-        String jnaVersion = (String) nativeClass.getField("VERSION").get(null);
+        java.lang.reflect.Field version = nativeClass.getField("VERSION"); // declared by a package-private interface
+        version.setAccessible(true);
+        String jnaVersion = (String) version.get(null);
         Class<?> library = Class.forName("com.sun.jna.NativeLibrary");
         Object libc = library.getMethod("getInstance", String.class).invoke(null, "c");
         Object getpid = library.getMethod("getFunction", String.class).invoke(libc, "getpid");
@@ -39,6 +41,13 @@ public final class IsolationHost {
             bootVisible = true;
         } catch (ClassNotFoundException e) {
             bootVisible = false;
+        }
+        String job = System.getProperty("jobgov.job");
+        if (job != null) {
+            // plain JMX, no jobgov classes: what the agent's policy did to the job
+            Object spec = java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(new javax.management.ObjectName("jobgov:type=Job,name=" + job), "LimitSpec");
+            System.out.println("limits " + spec);
         }
         System.out.println("jobgov-visible " + visible + " boot-visible " + bootVisible
                 + " job=" + System.getProperty("jobgov.job") + " status=" + System.getProperty("jobgov.agent.status"));

@@ -1,0 +1,67 @@
+package jobgov.agent;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.tools.attach.VirtualMachine;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import jobgov.testing.Requirements;
+import org.junit.jupiter.api.Test;
+
+/** The agent loaded into a JVM that was started without it (the Attach API, as {@code jobgov attach} does). */
+class AgentAttachIT {
+    @Test
+    void attachedAgentGovernsTheJvmAndItsExistingChildren() throws Exception {
+        Requirements.cgroupV1();
+        String jobName = "jobgov-test-" + UUID.randomUUID().toString().substring(0, 8);
+        try (HostJvm host = HostJvm.start(null, TreeHost.class.getName())) {
+            assertEquals("ready " + host.pid() + " job=null status=null", host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
+            long shell = host.spawn("tree");
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(shell).map(h -> h.children().count() >= 2).orElse(false));
+            List<Long> existing = new ArrayList<>();
+            ProcessHandle.of(host.pid()).orElseThrow().descendants().forEach(h -> existing.add(h.pid()));
+            host.track(existing.stream().mapToLong(Long::longValue).toArray());
+
+            loadAgent(host.pid(), "name=" + jobName + ",processes=400");
+
+            MBeanServerConnection jmx = host.jmx().getMBeanServerConnection();
+            ObjectName job = new ObjectName("jobgov:type=Job,name=" + jobName);
+            ObjectName agent = new ObjectName("jobgov:type=Agent");
+            assertEquals("agentmain", jmx.getAttribute(agent, "Entry"));
+            assertEquals("governed", jmx.getAttribute(agent, "Status"), Arrays.toString((String[]) jmx.getAttribute(agent, "Problems")));
+            assertEquals(0, ((long[]) jmx.getAttribute(agent, "UnassignedProcessIds")).length);
+            Set<Long> pids = Arrays.stream((long[]) jmx.getAttribute(job, "ProcessIds")).boxed().collect(Collectors.toSet());
+            assertTrue(pids.contains(host.pid()), "the running JVM moved into the job: " + pids);
+            assertTrue(pids.containsAll(existing), "and its children that existed before the attach: " + existing + " in " + pids);
+            assertEquals(400, jmx.getAttribute(job, "ActiveProcessLimit"));
+
+            // A second attach leaves the first job alone.
+            loadAgent(host.pid(), "name=" + jobName + "-again");
+            assertTrue(host.stderr().contains("governed already by job '" + jobName + "'"), host.stderr());
+            assertEquals(1, jmx.queryNames(new ObjectName("jobgov:type=Job,*"), null).size());
+
+            jmx.invoke(job, "terminate", new Object[] {9}, new String[] {int.class.getName()});
+            await().atMost(Duration.ofSeconds(5)).until(() -> existing.stream().noneMatch(AgentJmxIT::running));
+            host.send("alive");
+            host.await(l -> l.equals("alive " + host.pid()), Duration.ofSeconds(10));
+        }
+    }
+
+    private static void loadAgent(long pid, String options) throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(String.valueOf(pid));
+        try {
+            vm.loadAgent(Requirements.jobgovJar().toAbsolutePath().toString(), options);
+        } finally {
+            vm.detach();
+        }
+    }
+}

@@ -26,7 +26,8 @@ class AgentAttachIT {
         try (HostJvm host = HostJvm.start(null, TreeHost.class.getName())) {
             assertEquals("ready " + host.pid() + " job=null status=null", host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
             long shell = host.spawn("tree");
-            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(shell).map(h -> h.children().count() >= 2).orElse(false));
+            // settled: the two sleeps are the shell's only descendants (the double-forked one has left the tree)
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(shell).map(h -> h.descendants().count() == 2).orElse(false));
             List<Long> existing = new ArrayList<>();
             ProcessHandle.of(host.pid()).orElseThrow().descendants().forEach(h -> existing.add(h.pid()));
             host.track(existing.stream().mapToLong(Long::longValue).toArray());

@@ -85,7 +85,7 @@ class AgentOptionsIT {
         try (HostJvm host = HostJvm.start("name=" + jobName + ",killOnClose=false", TreeHost.class.getName())) {
             host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
             long shell = host.spawn("tree");
-            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(shell).map(h -> h.children().count() >= 2).orElse(false));
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(shell).map(h -> h.descendants().count() == 2).orElse(false));
             List<Long> tree = new ArrayList<>();
             ProcessHandle.of(shell).orElseThrow().descendants().forEach(h -> tree.add(h.pid()));
             host.track(tree.stream().mapToLong(Long::longValue).toArray());

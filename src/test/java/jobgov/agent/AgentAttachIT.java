@@ -47,7 +47,7 @@ class AgentAttachIT {
 
             // A second attach leaves the first job alone.
             loadAgent(host.pid(), "name=" + jobName + "-again");
-            assertTrue(host.stderr().contains("governed already by job '" + jobName + "'"), host.stderr());
+            await().atMost(Duration.ofSeconds(5)).until(() -> host.stderr().contains("governed already by job '" + jobName + "'"));
             assertEquals(1, jmx.queryNames(new ObjectName("jobgov:type=Job,*"), null).size());
 
             jmx.invoke(job, "terminate", new Object[] {9}, new String[] {int.class.getName()});

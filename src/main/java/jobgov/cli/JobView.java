@@ -11,6 +11,11 @@ interface JobView extends AutoCloseable {
     /** Where the data comes from, for the report's header (e.g. "pid 4242, local JMX"). */
     String source();
 
+    /** Whether the jobs' pids are this machine's (then the report shows their command lines). */
+    default boolean local() {
+        return true;
+    }
+
     /** Every job this source exposes, read now. */
     List<JobSnapshot> jobs() throws IOException;
 

@@ -31,8 +31,21 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "TARGET", description = "A governed JVM's pid, or a job name.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TARGET", description = "A governed JVM's pid, or a job name (or --url).")
     String target;
+
+    @Option(names = "--url", paramLabel = "URL", description = {
+        "Read over HTTP from the JVM's Jolokia endpoint instead, e.g. http://host:8778/jolokia/",
+        "(agent option jolokia=HOST:PORT)."})
+    String url;
+
+    @Option(names = "--user", paramLabel = "USER", description = {
+        "With --url: the jolokiaUser; the password comes from --password-file, else $JOBGOV_JOLOKIA_PASSWORD,",
+        "else a prompt. Reads need no credentials."})
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "PATH", description = "With --user: a file whose first line is the password.")
+    java.nio.file.Path passwordFile;
 
     @Option(names = {"-w", "--watch"}, description = "Refresh in place until Ctrl-C.")
     boolean watch;
@@ -63,7 +76,7 @@ final class StatusCommand implements Callable<Integer> {
                     err.println("jobgov status: " + view.source() + (job == null ? " has no jobgov:type=Job MBean" : " has no job named '" + job + "'"));
                     return ExitStatus.FAILED;
                 }
-                out.print((watch ? REDRAW : "") + StatusReport.render(view.source(), jobs, Instant.now()));
+                out.print((watch ? REDRAW : "") + StatusReport.render(view.source(), jobs, Instant.now(), view.local()));
                 out.flush();
                 if (watch) {
                     Thread.sleep(every.toMillis());
@@ -74,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
             err.println("jobgov status: " + e.getMessage());
             return ExitStatus.FAILED;
         } catch (IOException e) {
-            err.println("jobgov status: cannot read " + target + (watch ? " any more" : "") + ": " + Main.oneLine(e));
+            err.println("jobgov status: cannot read " + (target != null ? target : url) + (watch ? " any more" : "") + ": " + Main.oneLine(e));
             return ExitStatus.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -84,7 +97,40 @@ final class StatusCommand implements Callable<Integer> {
 
     /** The data source for the target: local JMX of the JVM with that pid or that job. */
     private JobView open() throws IOException {
-        return JmxJobView.connect(pid());
+        if ((url == null) == (target == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give a TARGET (pid or job name) or --url, not both");
+        }
+        if (url == null) {
+            if (user != null || passwordFile != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--user and --password-file go with --url");
+            }
+            return JmxJobView.connect(pid());
+        }
+        try {
+            return new JolokiaJobView(jobgov.http.RemoteJobs.at(url, user, user == null ? null : password()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--url: " + e.getMessage());
+        }
+    }
+
+    /** Never from the command line, which ps shows. */
+    private char[] password() throws IOException {
+        if (passwordFile != null) {
+            String text = java.nio.file.Files.readString(passwordFile);
+            int nl = text.indexOf('\n');
+            return (nl < 0 ? text : text.substring(0, nl)).replaceAll("\r$", "").toCharArray();
+        }
+        String env = System.getenv("JOBGOV_JOLOKIA_PASSWORD");
+        if (env != null) {
+            return env.toCharArray();
+        }
+        java.io.Console console = System.console();
+        if (console == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--user needs a password: --password-file PATH, $JOBGOV_JOLOKIA_PASSWORD, or a terminal to ask on");
+        }
+        char[] typed = console.readPassword("Jolokia password for %s: ", user);
+        return typed == null ? new char[0] : typed;
     }
 
     private long pid() {

@@ -15,6 +15,11 @@ final class StatusReport {
     }
 
     static String render(String source, List<JobSnapshot> jobs, Instant at) {
+        return render(source, jobs, at, true);
+    }
+
+    /** {@code local}: the pids are this machine's, so their command lines can be shown. */
+    static String render(String source, List<JobSnapshot> jobs, Instant at, boolean local) {
         StringBuilder sb = new StringBuilder();
         sb.append("jobgov status: ").append(source).append(", ").append(TIME.format(at)).append('\n');
         for (JobSnapshot j : jobs) {
@@ -29,7 +34,7 @@ final class StatusReport {
             }
             sb.append("processes (").append(j.pids().size()).append(")\n");
             for (long pid : j.pids()) {
-                sb.append(String.format("  %-8d %s%n", pid, commandLine(pid)));
+                sb.append(String.format("  %-8d %s%n", pid, local ? commandLine(pid) : ""));
             }
         }
         return sb.toString();

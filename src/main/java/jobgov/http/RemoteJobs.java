@@ -58,6 +58,16 @@ public final class RemoteJobs {
         return new RemoteJobs(uri, user, authorization);
     }
 
+    /** Whether the URL names this machine by a loopback address or "localhost". */
+    public boolean loopback() {
+        String host = url.getHost().replaceAll("^\\[|\\]$", "");
+        try {
+            return host.equalsIgnoreCase("localhost") || java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     /** For the report's header. */
     public String source() {
         return url + (user == null ? "" : " as " + user) + ", Jolokia";

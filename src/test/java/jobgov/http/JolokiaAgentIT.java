@@ -268,6 +268,40 @@ class JolokiaAgentIT {
         assertTrue(wrong.getMessage().contains("401"), wrong.getMessage());
     }
 
+    /** {@code java -jar target/jobgov.jar ARGS}: exit code and output. */
+    Map.Entry<Integer, String> cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Requirements.jobgovJar().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        return Map.entry(p.exitValue(), out);
+    }
+
+    @Test
+    void statusOverUrlShowsTheRemoteJob() throws Exception {
+        GovernedJvm jvm = governed(2);
+        String url = "http://127.0.0.1:" + port + "/jolokia/";
+        Map.Entry<Integer, String> anon = cli("status", "--url", url);
+        assertEquals(0, anon.getKey(), anon.getValue());
+        assertTrue(anon.getValue().contains(job), anon.getValue());
+        assertTrue(anon.getValue().contains(Long.toString(jvm.children.get(0))), anon.getValue());
+
+        Map.Entry<Integer, String> withUser = cli("status", "--url", url, "--user", USER, "--password-file", passwordFile.toString());
+        assertEquals(0, withUser.getKey(), withUser.getValue());
+        assertTrue(withUser.getValue().contains(job), withUser.getValue());
+
+        Path wrong = GovernedJvm.writePrivate(tmp, "wrong", "nope\n");
+        Map.Entry<Integer, String> refused = cli("status", "--url", url, "--user", USER, "--password-file", wrong.toString());
+        assertEquals(1, refused.getKey(), refused.getValue());
+        assertTrue(refused.getValue().contains("401"), refused.getValue());
+
+        Map.Entry<Integer, String> both = cli("status", "1", "--url", url);
+        assertEquals(2, both.getKey(), both.getValue());
+    }
+
     @Test
     void beyondLoopbackWithoutCredentialsServesNothing() throws Exception {
         GovernedJvm jvm = governed("name=" + job + ",await=true,jolokia=0.0.0.0:" + port, 0, List.of(), List.of());

@@ -69,9 +69,10 @@ public final class Cgroup2Backend implements JobBackend {
         Path mount = unified.get().mountPoint();
         Set<Cgroup2Controller> offered = offered();
         if (mounts.mode() == CgroupMounts.Mode.HYBRID && !offered.containsAll(ESSENTIAL)) {
-            return Optional.of("hybrid hierarchy: the unified tree at " + mount + " has no controllers jobgov uses (its cgroup.controllers: "
-                    + read(mount.resolve("cgroup.controllers")).orElse("?").strip() + "); memory, pids, cpu, cpuset and io are bound to "
-                    + "cgroup v1 hierarchies; use cgroup1");
+            String has = read(mount.resolve("cgroup.controllers")).orElse("?").strip();
+            return Optional.of("hybrid hierarchy: the unified tree at " + mount + (Cgroup2Controller.parse(has).isEmpty()
+                    ? " has no controllers jobgov uses" : " lacks memory or pids") + " (its cgroup.controllers: " + (has.isEmpty() ? "none" : has)
+                    + "); they are bound to cgroup v1 hierarchies; use cgroup1");
         }
         Path own = ownDir();
         if (own == null) {

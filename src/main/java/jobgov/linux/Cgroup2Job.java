@@ -195,6 +195,11 @@ final class Cgroup2Job implements BackendJob {
         long pid = p.pid();
         started.add(pid);
         joined(pid);
+        // Return only once the shell is in the job: a terminate right after start must find it there.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (p.isAlive() && !CgroupFiles.procs(dir).contains(pid) && System.nanoTime() < deadline) {
+            sleep(1);
+        }
         p.onExit().thenAccept(done -> {
             startedExits.add(new long[] {pid, done.exitValue()});
             if (!closed) {

@@ -339,6 +339,11 @@ final class Cgroup1Job implements BackendJob {
 
     @Override
     public synchronized void apply(JobLimits next, JobLimits current) {
+        if ((next.ioReadNotifyBytes() != null || next.ioWriteNotifyBytes() != null)
+                && next.ioBandwidthBytesPerSec() == null && next.ioIops() == null) {
+            throw new LimitRefusedException(Limit.IO_NOTIFICATION, "cgroup1", "cgroup v1 counts a job's IO only on a device "
+                    + "with a throttle rule: give io-device and io-bandwidth or io-iops as well");
+        }
         List<Cgroup1Settings.Setting> writes = settings.changes(next, current); // validates (io-device) before any write
         Map<String, Cgroup1Settings.Setting> before = settings.of(current);
         List<Cgroup1Settings.Setting> done = new ArrayList<>();
@@ -456,10 +461,15 @@ final class Cgroup1Job implements BackendJob {
         return mem == null ? 0 : CgroupFiles.readKeyed(mem.resolve("memory.oom_control")).getOrDefault("oom_kill", 0L);
     }
 
-    /** read ops, write ops, other ops, read bytes, write bytes, other bytes (blkio throttle accounting, recursive). */
+    /**
+     * read ops, write ops, other (discard) ops, read bytes, write bytes, other bytes: blkio throttle accounting,
+     * recursive, of the io-device; UNKNOWN unless the job has an IO rate limit.
+     */
     private long[] io() {
         Path blkio = dir("blkio");
-        if (blkio == null) {
+        JobLimits l = limits;
+        if (blkio == null || (l.ioBandwidthBytesPerSec() == null && l.ioIops() == null)) {
+            // v1 blk-throttle counts only IO on a device that has a throttle rule: without one these stay 0, which would lie
             long u = JobCounters.UNKNOWN;
             return new long[] {u, u, u, u, u, u};
         }

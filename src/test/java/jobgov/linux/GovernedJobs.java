@@ -54,12 +54,10 @@ final class GovernedJobs implements AutoCloseable {
         return found;
     }
 
-    /** Pids whose command line contains {@code marker} (survivors anywhere on the machine). */
-    static List<Long> processesWith(String marker) {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false)
-                        || cmdline(p.pid()).contains(marker))
-                .map(ProcessHandle::pid).toList();
+    /** Pids of {@code sleep MARKER} processes anywhere on the machine (survivors of a job, wherever they went). */
+    static List<Long> sleeping(String marker) {
+        String wanted = "sleep " + marker + " ";
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> cmdline(pid).equals(wanted)).toList();
     }
 
     private static String cmdline(long pid) {

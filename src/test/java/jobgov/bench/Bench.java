@@ -163,9 +163,17 @@ public final class Bench {
                     count(lost, path + " exit burst", burst.lostExit, count + Math.max(1, count / 20) * 20);
                 }
             }
+            limitsAndOom(p50, p99, lost, count);
             log("events run " + r + " done");
         }
         String why = jobgovMissing();
+        for (String q : List.of("p50", "p99")) {
+            Map<String, Samples> m = q.equals("p50") ? p50 : p99;
+            figure(m, lost, "listener", "limit isolated", "process limit hit (refused fork -> Job.subscribe listener), " + q,
+                    "raw inotify (job empty)", "floor isolated", q.equals("p99") ? "<= 3 ms" : "", why, runs, count);
+            figure(m, lost, "listener", "oom isolated", "OOM kill (write that starts the allocation -> listener), " + q,
+                    "raw inotify (job empty)", "floor isolated", "", why, runs, count / 3);
+        }
         for (String path : List.of("listener", "policy")) {
             String who = path.equals("listener") ? "Job.subscribe listener" : "policy handler";
             for (String q : List.of("p50", "p99")) {
@@ -190,6 +198,27 @@ public final class Bench {
                 ? runs + " runs x " + count + "; lost (none within 1 s / 0.3 s in bursts): " + l[0] + " of " + l[1]
                 : path.equals("policy") ? "policy engine not available" : "no events";
         add(new Figure(title, "ms", m.getOrDefault(path + " " + kind, new Samples()), baseName, m.get(baseKey), target, note));
+    }
+
+    /** Process-limit hits and OOM kills, isolated, through a Job.subscribe listener (one job each). */
+    private void limitsAndOom(Map<String, Samples> p50, Map<String, Samples> p99, Map<String, int[]> lost, int count) throws Exception {
+        for (String kind : List.of("limit", "oom")) {
+            LinkedBlockingQueue<Stamp> stamps = new LinkedBlockingQueue<>();
+            try (Job job = Jobs.create(JobSpec.named(jobName()));
+                 AutoCloseable sub = job.subscribe(e -> stamps.offer(new Stamp(System.nanoTime(), e.type(), e.pid())))) {
+                EventLatencyBench b = new EventLatencyBench(job, stamps);
+                EventLatencyBench.Result res = new EventLatencyBench.Result();
+                if (kind.equals("limit")) {
+                    b.limitHits(count, 50, res);
+                    record(p50, p99, "listener limit isolated", res.limit);
+                    count(lost, "listener limit isolated", res.lostLimit, count);
+                } else {
+                    b.oomKills(count / 3, 50, res);
+                    record(p50, p99, "listener oom isolated", res.oom);
+                    count(lost, "listener oom isolated", res.lostOom, count / 3);
+                }
+            }
+        }
     }
 
     private static void count(Map<String, int[]> lost, String key, int lostNow, int total) {

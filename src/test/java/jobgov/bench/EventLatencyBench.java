@@ -112,4 +112,70 @@ final class EventLatencyBench {
             }
         }
     }
+
+    /**
+     * In a job limited to two processes, a bash that on each line it reads starts a dash (the second
+     * process) that tries to fork a third: a refused fork (dash gives up at once where bash would retry).
+     * Latency from writing the line to the ActiveProcessLimit event.
+     */
+    void limitHits(int count, int gapMillis, Result into) throws Exception {
+        job.setLimits("processes=2");
+        Process sh = job.start(new ProcessBuilder("bash", "-c", "while read l; do dash -c '/bin/true; :' 2>/dev/null; done")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD));
+        try {
+            Thread.sleep(100);
+            for (int i = 0; i < count; i++) {
+                Thread.sleep(gapMillis);
+                stamps.clear();
+                long t0 = System.nanoTime();
+                sh.getOutputStream().write('\n');
+                sh.getOutputStream().flush();
+                Double at = await("jobgov.limit.active-process", t0, 1_000_000_000L);
+                if (at != null) {
+                    into.limit.add(at);
+                } else {
+                    into.lostLimit++;
+                }
+            }
+        } finally {
+            sh.destroyForcibly();
+            sh.waitFor();
+        }
+    }
+
+    /**
+     * In a job limited to 32 MiB, a dash that on a line execs dd with a 100 MiB buffer: each is OOM-killed.
+     * Latency from writing the line to the JobMemoryLimit event (so it includes dd's exec and allocation).
+     */
+    void oomKills(int count, int gapMillis, Result into) throws Exception {
+        job.setLimits("memory=32m");
+        for (int i = 0; i < count; i++) {
+            Process p = job.start(new ProcessBuilder("dash", "-c", "read l; exec dd if=/dev/zero of=/dev/null bs=100M count=1")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD));
+            Thread.sleep(gapMillis);
+            stamps.clear();
+            long t0 = System.nanoTime();
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+            Double at = await("jobgov.limit.job-memory", t0, 2_000_000_000L);
+            if (at != null) {
+                into.oom.add(at);
+            } else {
+                into.lostOom++;
+            }
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    private Double await(String type, long t0, long timeoutNanos) throws InterruptedException {
+        long end = t0 + timeoutNanos;
+        while (System.nanoTime() < end) {
+            Stamp s = stamps.poll(10, TimeUnit.MILLISECONDS);
+            if (s != null && s.type().equals(type)) {
+                return (s.nanos() - t0) / 1e6;
+            }
+        }
+        return null;
+    }
 }

@@ -21,6 +21,7 @@ import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.job.LimitRefusedException;
 import jobgov.job.LimitSpec;
+import jobgov.http.Jolokia;
 import jobgov.jmx.JobMBeans;
 import jobgov.policy.PolicyRuntime;
 import picocli.CommandLine;
@@ -83,6 +84,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--policy", paramLabel = "FILE", description = "A Groovy policy governing the job, loaded before the command starts.")
     Path policy;
 
+    @Option(names = "--jolokia", paramLabel = "[HOST:]PORT",
+            description = "Serve the job's MBeans over Jolokia HTTP at http://HOST:PORT/jolokia/ (HOST defaults to 127.0.0.1).")
+    String jolokia;
+
     @Option(names = {"-q", "--quiet"}, description = "Print no events, only errors.")
     boolean quiet;
 
@@ -92,10 +97,20 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (quiet) {
+            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        }
         JobLimits limits = limits();
         String jobName = jobName();
         if (policy != null && !Files.isReadable(policy)) {
             throw bad("--policy: cannot read " + policy);
+        }
+        if (jolokia != null) {
+            try {
+                Jolokia.validate(Map.of("jolokia", jolokia));
+            } catch (IllegalArgumentException e) {
+                throw bad("--jolokia: " + Main.oneLine(e));
+            }
         }
         JobSpec jobSpec;
         try {
@@ -141,6 +156,14 @@ final class RunCommand implements Callable<Integer> {
             // Visible to `jobgov list` and `jobgov status` like a JVM running the agent.
             System.setProperty("jobgov.job", job.name());
             register(job, resources);
+            if (jolokia != null) {
+                try {
+                    resources.add(Jolokia.start(Map.of("jolokia", jolokia)));
+                } catch (RuntimeException e) {
+                    err.println("jobgov run: --jolokia " + jolokia + " not started: " + Main.oneLine(e));
+                    return ExitStatus.JOB_FAILED;
+                }
+            }
             if (policy != null) {
                 try {
                     resources.add(PolicyRuntime.load(policy.toAbsolutePath(), job, Map.of("name", job.name())));

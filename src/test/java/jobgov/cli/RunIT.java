@@ -233,6 +233,29 @@ class RunIT {
         assertEquals(List.of(), Cli.cgroupsNamed(name));
     }
 
+    @Test
+    void jolokiaServesTheJobOverHttp() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Process cli = new ProcessBuilder(Cli.command(List.of(), List.of(), "run", "--quiet", "--name", name, "--jolokia", "127.0.0.1:" + port,
+                "--", "sleep", tag)).redirectError(tmp.resolve("err").toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        started.add(cli.toHandle());
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + port + "/jolokia/read/jobgov:type=Job,name=" + name + "/Name");
+        String[] body = new String[1];
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            body[0] = r.body();
+            return r.statusCode() == 200 && r.body().contains("\"status\":200");
+        });
+        assertTrue(body[0].contains("\"value\":\"" + name + "\""), body[0]);
+        cli.destroy();
+        assertTrue(cli.waitFor(10, TimeUnit.SECONDS));
+        assertEquals("", read(tmp.resolve("err")), "--quiet: no events, no log lines");
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);

@@ -67,6 +67,8 @@ final class StatusReport {
     /** The command line when the process is on this machine and visible to this user. */
     private static String commandLine(long pid) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        return h.flatMap(p -> p.info().commandLine()).or(() -> h.flatMap(p -> p.info().command())).orElse("");
+        String line = h.flatMap(p -> p.info().commandLine()).or(() -> h.flatMap(p -> p.info().command())).orElse("");
+        line = line.replaceAll("\\s+", " ").strip(); // one row per process, even for a multi-line sh -c script
+        return line.length() > 160 ? line.substring(0, 157) + "..." : line;
     }
 }

@@ -84,7 +84,7 @@ public final class DegradedBackend implements JobBackend {
         }
         String uid = uid();
         StringBuilder why = new StringBuilder("0".equals(uid) ? "running as root" : "running as uid " + uid + ", not root");
-        List<JobBackend> others = Jobs.backends().stream().filter(b -> !b.name().equals(NAME)).toList();
+        List<JobBackend> others = Jobs.backends().stream().filter(b -> !b.name().equals(NAME) && b.forThisOperatingSystem()).toList();
         if (others.isEmpty()) {
             why.append("; no kernel backend (cgroup1, cgroup2, windows) is installed in this build");
         }

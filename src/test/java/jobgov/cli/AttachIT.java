@@ -34,10 +34,15 @@ class AttachIT {
     private final List<Process> started = new ArrayList<>();
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp() throws InterruptedException {
         for (Process p : started) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            // SIGTERM first: the governing JVM closes its job and removes the job's cgroups.
+            List<ProcessHandle> tree = p.descendants().toList();
+            p.destroy();
+            if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            tree.forEach(ProcessHandle::destroyForcibly);
         }
     }
 

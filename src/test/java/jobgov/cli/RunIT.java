@@ -38,10 +38,17 @@ class RunIT {
     private final String tag = Long.toString(100_000 + (long) (Math.random() * 800_000));
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp() throws Exception {
         for (ProcessHandle h : started) {
-            h.descendants().forEach(ProcessHandle::destroyForcibly);
-            h.destroyForcibly();
+            // SIGTERM first: a jobgov run closes its job and removes the job's cgroups.
+            List<ProcessHandle> tree = h.descendants().toList();
+            h.destroy();
+            try {
+                h.onExit().get(15, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                h.destroyForcibly();
+            }
+            tree.forEach(ProcessHandle::destroyForcibly);
         }
         tagged().forEach(ProcessHandle::destroyForcibly);
     }

@@ -60,6 +60,11 @@ final class GovernedJobs implements AutoCloseable {
         return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> cmdline(pid).equals(wanted)).toList();
     }
 
+    /** Pids whose command line contains {@code marker} (survivors anywhere on the machine). Used by the cgroup2 tests too. */
+    static List<Long> processesWith(String marker) {
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> cmdline(pid).contains(marker)).toList();
+    }
+
     private static String cmdline(long pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"))).replace('\0', ' ');

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -92,12 +93,39 @@ public final class PolicyJob {
     }
 
     /**
-     * SIGKILLs {@code pid} and every process of the job descended from it, in rounds until none is
-     * left (a fork storm keeps forking while it is killed). Processes that were reparented away from
-     * the subtree (double forks) are out of reach: use {@link #terminate} for those.
-     * Returns how many processes were killed.
+     * SIGKILLs {@code pid} and every process of the job descended from it. On Linux the tree is first
+     * stopped (SIGSTOP) in rounds until no new member appears, so a fork storm can neither grow nor
+     * orphan children out of the tree while it is killed; elsewhere it is killed in rounds. Processes
+     * that had been reparented away from the subtree before (double forks) are out of reach: use
+     * {@link #terminate} for those. Returns how many processes were killed.
      */
     public int killTree(long pid) {
+        if (!ProcessSignals.available()) {
+            return killTreeInRounds(pid);
+        }
+        Set<Long> stopped = new LinkedHashSet<>();
+        for (int round = 0; round < 100; round++) {
+            Set<Long> fresh = subtree(pid);
+            fresh.removeAll(stopped);
+            if (fresh.isEmpty()) {
+                break;
+            }
+            for (long p : fresh) {
+                if (ProcessSignals.stop(p)) {
+                    stopped.add(p);
+                }
+            }
+        }
+        int killed = 0;
+        for (long p : stopped) {
+            if (ProcessSignals.kill(p)) {
+                killed++;
+            }
+        }
+        return killed;
+    }
+
+    private int killTreeInRounds(long pid) {
         int killed = 0;
         for (int round = 0; round < 50; round++) {
             Set<Long> tree = subtree(pid);
@@ -109,7 +137,6 @@ public final class PolicyJob {
                     killed++;
                 }
             }
-            Thread.onSpinWait();
         }
         return killed;
     }

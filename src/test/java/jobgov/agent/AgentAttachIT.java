@@ -25,8 +25,7 @@ class AgentAttachIT {
         String jobName = "jobgov-test-" + UUID.randomUUID().toString().substring(0, 8);
         try (HostJvm host = HostJvm.start(null, TreeHost.class.getName())) {
             assertEquals("ready " + host.pid() + " job=null status=null", host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
-            long shell = host.spawn("tree");
-            // settled: the two sleeps are the shell's only descendants (the double-forked one has left the tree)
+            long shell = host.spawn("pair"); // no double fork: a reparented process is out of the JVM's reach (README)
             await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(shell).map(h -> h.descendants().count() == 2).orElse(false));
             List<Long> existing = new ArrayList<>();
             ProcessHandle.of(host.pid()).orElseThrow().descendants().forEach(h -> existing.add(h.pid()));
@@ -54,6 +53,28 @@ class AgentAttachIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> existing.stream().noneMatch(AgentJmxIT::running));
             host.send("alive");
             host.await(l -> l.equals("alive " + host.pid()), Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void aRequiredAttachThatFailsLeavesTheRunningJvmAloneAndSaysWhy() throws Exception {
+        try (HostJvm host = HostJvm.start(null, TreeHost.class.getName())) {
+            host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            loadAgent(host.pid(), "require=true,memroy=1g");
+            VirtualMachine vm = VirtualMachine.attach(String.valueOf(host.pid()));
+            java.util.Properties props;
+            try {
+                props = vm.getSystemProperties();
+            } finally {
+                vm.detach();
+            }
+            assertEquals("ungoverned", props.getProperty("jobgov.agent.status"));
+            assertTrue(props.getProperty("jobgov.agent.error", "").contains("unknown option 'memroy'"), props.toString());
+            assertEquals(null, props.getProperty("jobgov.job"));
+            host.send("alive");
+            host.await(l -> l.equals("alive " + host.pid()), Duration.ofSeconds(10));
+            MBeanServerConnection jmx = host.jmx().getMBeanServerConnection();
+            assertTrue(jmx.queryNames(new ObjectName("jobgov:*"), null).isEmpty(), "nothing of the agent is left registered");
         }
     }
 

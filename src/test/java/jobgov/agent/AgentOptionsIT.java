@@ -84,10 +84,13 @@ class AgentOptionsIT {
         String jobName = "jobgov-test-" + UUID.randomUUID().toString().substring(0, 8);
         try (HostJvm host = HostJvm.start("name=" + jobName + ",killOnClose=false", TreeHost.class.getName())) {
             host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
-            long shell = host.spawn("tree");
-            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(shell).map(h -> h.descendants().count() == 2).orElse(false));
+            MBeanServerConnection jmx = host.jmx().getMBeanServerConnection();
+            ObjectName job = name("jobgov:type=Job,name=" + jobName);
+            host.spawn("tree");
+            // host, sh, two sleeps and the double-forked one (which only the job's cgroups still know)
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((long[]) jmx.getAttribute(job, "ProcessIds")).length == 5);
             List<Long> tree = new ArrayList<>();
-            ProcessHandle.of(shell).orElseThrow().descendants().forEach(h -> tree.add(h.pid()));
+            Arrays.stream((long[]) jmx.getAttribute(job, "ProcessIds")).filter(p -> p != host.pid()).forEach(tree::add);
             host.track(tree.stream().mapToLong(Long::longValue).toArray());
             host.send("exit 0");
             assertEquals(0, host.waitFor(Duration.ofSeconds(30)), host.stderr());

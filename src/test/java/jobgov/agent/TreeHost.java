@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  * {@code ready ...} once main runs, then obeys one command per stdin line and answers on stdout:
  * <ul>
  * <li>{@code tree} - a child shell with two sleeps and a double-forked one: {@code tree PID}</li>
+ * <li>{@code pair} - a child shell with two sleeps, no double fork: {@code pair PID}</li>
  * <li>{@code exit-child CODE} - a child exiting with CODE after a moment: {@code exit-child PID}, later {@code exited PID CODE}</li>
  * <li>{@code hog} - a child eating memory until it is stopped: {@code hog PID}, later {@code exited PID CODE}</li>
  * <li>{@code alive} - {@code alive PID}; {@code descendants} - {@code descendants PID PID...}</li>
@@ -35,6 +36,7 @@ public final class TreeHost {
             try {
                 switch (w[0]) {
                     case "tree" -> say("tree " + spawn("sleep 600 & sleep 600 & (sleep 600 &) ; wait").pid());
+                    case "pair" -> say("pair " + spawn("sleep 600 & sleep 600 & wait").pid());
                     case "exit-child" -> say("exit-child " + spawn("sleep 1; exit " + Integer.parseInt(w[1])).pid());
                     // oom_score_adj 1000: when the job's memory limit bites, the kernel picks this child, not the host JVM
                     case "hog" -> say("hog " + spawn("echo 1000 > /proc/self/oom_score_adj; exec tail /dev/zero").pid());

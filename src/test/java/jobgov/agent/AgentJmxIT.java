@@ -81,6 +81,15 @@ class AgentJmxIT {
         CompositeData counters = (CompositeData) jmx.getAttribute(job, "Counters");
         assertTrue((Long) counters.get("activeProcesses") >= 5);
 
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.newPlatformMXBeanProxy(
+                jmx, java.lang.management.ManagementFactory.THREAD_MXBEAN_NAME, java.lang.management.ThreadMXBean.class);
+        List<java.lang.management.ThreadInfo> ours = Arrays.stream(threads.dumpAllThreads(false, false))
+                .filter(t -> t.getThreadName().startsWith("jobgov-")).toList();
+        assertFalse(ours.isEmpty(), "the agent's threads are named jobgov-...");
+        for (java.lang.management.ThreadInfo t : ours) {
+            assertTrue(t.isDaemon(), t.getThreadName() + " is a daemon thread: it never keeps the host alive");
+        }
+
         ObjectName agent = new ObjectName("jobgov:type=Agent");
         assertEquals("governed", jmx.getAttribute(agent, "Status"));
         assertEquals("premain", jmx.getAttribute(agent, "Entry"));

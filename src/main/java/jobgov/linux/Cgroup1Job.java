@@ -51,6 +51,7 @@ final class Cgroup1Job implements BackendJob {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
     private static final long TICK_MILLIS = 100;
     private static final long SELF = ProcessHandle.current().pid();
+    private static final int SIGXCPU = 24;
 
     private final Cgroup1Backend backend;
     private final CgroupGuard guard;
@@ -273,6 +274,7 @@ final class Cgroup1Job implements BackendJob {
             command.command(original);
         }
         long pid = p.pid();
+        awaitJoined(p);
         seen.add(pid);
         started.add(pid);
         added.add(pid);
@@ -290,6 +292,24 @@ final class Cgroup1Job implements BackendJob {
      * The wrapper shell would turn a missing program into exit 127; fail like the JDK's own start() does instead,
      * with the JDK's IOException ("error=2, No such file or directory") as the cause.
      */
+    /** Returns once the wrapper has joined the last of the job's cgroups (so pids() lists it), or has died. */
+    private void awaitJoined(Process p) {
+        Path last = null;
+        for (Path d : dirs.values()) {
+            last = d;
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (p.isAlive() && System.nanoTime() < deadline && !CgroupFiles.procs(last).contains(p.pid())) {
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private static void checkExecutable(String program, ProcessBuilder pb) {
         List<Path> candidates = new ArrayList<>();
         if (program.contains("/")) {
@@ -549,6 +569,10 @@ final class Cgroup1Job implements BackendJob {
             // the JDK reports death by signal N as 128+N
             events.accept(code > 128 && code < 128 + 65 ? new JobEvent.AbnormalExit(now, pid, code, code - 128)
                     : new JobEvent.ProcessExited(now, pid, code));
+            if (code == 128 + SIGXCPU && l.processTime() != null) {
+                // RLIMIT_CPU ran out: the kernel's SIGXCPU ended it
+                events.accept(new JobEvent.EndOfProcessTime(now, pid, l.processTime()));
+            }
         }
         // ActiveProcessZero: unified cgroup.events "populated", else the process list
         Path unified = unifiedDir();

@@ -107,12 +107,13 @@ public final class Bench {
             TerminateBench.Result w = TerminateBench.treeWalk(size);
             walkMs.add(w.millis());
             walkLeft.add(w.survivors());
+            TerminateBench.Result j = null;
             if (jobgovMissing() == null) {
-                TerminateBench.Result j = TerminateBench.jobgov(size);
+                j = TerminateBench.jobgov(size);
                 jobMs.add(j.millis());
                 jobLeft.add(j.survivors());
             }
-            log("terminate " + size + " run " + r + ": tree-walk " + w + (jobMs.isEmpty() ? "" : ", jobgov " + jobMs.max()));
+            log("terminate " + size + " run " + r + ": tree walk " + w + (j == null ? "" : ", jobgov " + j));
         }
         String why = jobgovMissing();
         add(new Figure("terminate " + size + " procs (half double-forked): time to empty", "ms", jobMs,
@@ -124,7 +125,7 @@ public final class Bench {
     // ---- event latency ----
 
     private void events() throws Exception {
-        int runs = full ? 5 : 2;
+        int runs = full ? 3 : 2;
         int count = full ? 200 : 60;
         String floorBin = System.getProperty("jobgov.bench.floor");
         Map<String, Samples> p50 = new LinkedHashMap<>();
@@ -195,7 +196,7 @@ public final class Bench {
         int[] l = lost.getOrDefault(path + " " + kind, new int[2]);
         String note = why != null ? why
                 : m.containsKey(path + " " + kind) || l[1] > 0
-                ? runs + " runs x " + count + "; lost (none within 1 s / 0.3 s in bursts): " + l[0] + " of " + l[1]
+                ? runs + " runs x " + count + "; lost (none within 1 s / 0.1 s back to back): " + l[0] + " of " + l[1]
                 : path.equals("policy") ? "policy engine not available" : "no events";
         add(new Figure(title, "ms", m.getOrDefault(path + " " + kind, new Samples()), baseName, m.get(baseKey), target, note));
     }

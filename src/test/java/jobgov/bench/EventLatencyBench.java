@@ -54,7 +54,7 @@ final class EventLatencyBench {
             Double exit = null;
             Double empty = null;
             // an event later than this counts as lost: far beyond any target, short enough to keep the run quick
-            long end = t0 + (gapMillis > 0 ? 1_000_000_000L : 300_000_000L);
+            long end = t0 + (gapMillis > 0 ? 1_000_000_000L : 100_000_000L);
             while ((exit == null || empty == null) && System.nanoTime() < end) {
                 Stamp s = stamps.poll(10, TimeUnit.MILLISECONDS);
                 if (s == null) {

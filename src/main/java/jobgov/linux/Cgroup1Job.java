@@ -36,7 +36,8 @@ import jobgov.linux.CgroupGuard.Operation;
  * for a nested job). See {@link Cgroup1Settings} for the limit files.
  *
  * <p>Events come from one {@code jobgov-events-NAME} thread ({@link EventLoop}): inotify on the unified
- * {@code cgroup.events} (populated 0: ActiveProcessZero) and {@code pids.events} (max: ActiveProcessLimit), a
+ * {@code cgroup.events} (populated 0: ActiveProcessZero) and on {@code pids.events} (max: ActiveProcessLimit;
+ * v1 sends no notification for it on 6.x kernels, so in practice the tick reads it), a
  * v1 {@code cgroup.event_control} eventfd on {@code memory.oom_control} (its {@code oom_kill} counter:
  * JobMemoryLimit), and a 100 ms tick that tracks {@code cgroup.procs} (NewProcess / ProcessExited, exit codes
  * only for processes started through {@link #start}), the job's user time (EndOfJobTime) and the notification

@@ -24,7 +24,7 @@ import jobgov.job.LimitSpec;
  * @param await       main waits until the policy and Jolokia are live
  * @param require     any failure stops the JVM before main (exit code 1)
  * @param limits      the limits given as options, applied before main
- * @param policyOptions the options handed to the policy engine ({@code name}, {@code watch}, {@code budget})
+ * @param policyOptions the options handed to the policy engine ({@code name}, {@code watch}, {@code budget}, {@code queue}, {@code allocation}, {@code param.*})
  * @param jolokia     every option whose key starts with "jolokia", keys as written
  */
 public record AgentOptions(
@@ -40,7 +40,8 @@ public record AgentOptions(
         Map<String, String> jolokia) {
 
     /** The agent's own keys (besides the limit keys of {@link LimitSpec#KEYS} and jolokia*). */
-    public static final List<String> KEYS = List.of("policy", "name", "cgroup", "kill-on-close", "await", "require", "watch", "budget");
+    public static final List<String> KEYS = List.of("policy", "name", "cgroup", "kill-on-close", "await", "require", "watch", "budget",
+            "queue", "allocation", "param.NAME");
 
     public AgentOptions {
         policyOptions = Map.copyOf(policyOptions);
@@ -73,6 +74,11 @@ public record AgentOptions(
                 jolokia.put(written, value);
                 continue;
             }
+            if (written.startsWith("param.") && written.length() > "param.".length()) {
+                // policy parameters keep the policy author's spelling: param('maxChildren', 8)
+                policyOptions.put(written, value);
+                continue;
+            }
             String key = normalize(written);
             switch (key) {
                 case "policy" -> policy = nonEmpty(key, value);
@@ -81,7 +87,7 @@ public record AgentOptions(
                 case "kill-on-close" -> killOnClose = bool(key, value);
                 case "await" -> await = bool(key, value);
                 case "require" -> require = bool(key, value);
-                case "watch", "budget" -> policyOptions.put(key, nonEmpty(key, value));
+                case "watch", "budget", "queue", "allocation" -> policyOptions.put(key, nonEmpty(key, value));
                 default -> {
                     if (!LimitSpec.KEYS.contains(key)) {
                         throw new IllegalArgumentException("unknown option '" + written + "' (agent options: " + String.join(", ", KEYS)
@@ -103,7 +109,7 @@ public record AgentOptions(
         return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia);
     }
 
-    /** The policy engine's options: the job name plus {@code watch} and {@code budget} when given. */
+    /** The policy engine's options: the job name plus {@code watch}, {@code budget}, {@code queue}, {@code allocation} and {@code param.*} when given. */
     public Map<String, String> policyOptions(String jobName) {
         Map<String, String> m = new LinkedHashMap<>(policyOptions);
         m.put("name", jobName);

@@ -57,6 +57,13 @@ class AgentOptionsTest {
     }
 
     @Test
+    void policyTuningAndParametersReachThePolicyEngine() {
+        AgentOptions o = AgentOptions.parse("p.groovy,queue=64,allocation=32m,param.maxChildren=8,param.cmd=ffmpeg");
+        assertEquals(Map.of("queue", "64", "allocation", "32m", "param.maxChildren", "8", "param.cmd", "ffmpeg", "name", "j"),
+                o.policyOptions("j"));
+    }
+
+    @Test
     void jolokiaKeysAreKeptAsWritten() {
         AgentOptions o = AgentOptions.parse("jolokia=0.0.0.0:8778,jolokiaUser=admin,jolokia-password=s");
         assertEquals(Map.of("jolokia", "0.0.0.0:8778", "jolokiaUser", "admin", "jolokia-password", "s"), o.jolokia());

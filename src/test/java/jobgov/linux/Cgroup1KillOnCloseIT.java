@@ -30,7 +30,7 @@ class Cgroup1KillOnCloseIT {
         String cp = String.join(File.pathSeparator, codeSource(GovernedJvm.class), codeSource(Cgroup1Backend.class),
                 codeSource(Native.class), codeSource(jobgov.job.Job.class));
         Process jvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
-                GovernedJvm.class.getName(), name, marker, where).redirectErrorStream(true).start();
+                GovernedJvm.class.getName(), name, marker, where).redirectError(ProcessBuilder.Redirect.INHERIT).start(); // stderr: JDK 25 warns about JNA there
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();

@@ -545,6 +545,9 @@ final class Cgroup1Job implements BackendJob {
         Set<Long> current = CgroupFiles.procsRecursive(trackingDir());
         Long a;
         while ((a = added.poll()) != null) {
+            // We put a process in: the job was populated even if it emptied again before cgroup.events said 1
+            // (the kernel reports one change per file per 10 ms), so the next "populated 0" is a real emptying.
+            populated = true;
             if (known.add(a)) {
                 events.accept(new JobEvent.NewProcess(now, a));
             }

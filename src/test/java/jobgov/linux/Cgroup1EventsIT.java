@@ -56,6 +56,21 @@ class Cgroup1EventsIT {
     }
 
     @Test
+    void aJobEmptiedByAProcessShorterThanTheKernelsNotificationWindowStillReportsEmpty() throws Exception {
+        // cgroup.events may say "populated 1" and "populated 0" as one notification when a process lives < 10 ms:
+        // every emptying must still be reported once.
+        Job job = jobs.create("short", JobLimits.NONE);
+        int runs = 10;
+        for (int i = 1; i <= runs; i++) {
+            Process p = jobs.start(job, "/bin/true");
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+            int expected = i;
+            await().atMost(Duration.ofSeconds(3)).until(() -> jobs.events(JobEvent.ActiveProcessZero.class).size() >= expected);
+        }
+        assertEquals(runs, jobs.events(JobEvent.ActiveProcessZero.class).size());
+    }
+
+    @Test
     void usingUpTheJobTimeEndsTheJobAndReportsEndOfJobTime() throws Exception {
         Job job = jobs.create("jobtime", JobLimits.builder().jobTime(Duration.ofMillis(300)).build());
         Process p = jobs.start(job, "/bin/sh", "-c", "while :; do :; done");

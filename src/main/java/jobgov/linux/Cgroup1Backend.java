@@ -152,16 +152,8 @@ public final class Cgroup1Backend implements JobBackend {
         return out;
     }
 
-    /** The machine's online CPUs (the cpu hard cap is a share of all of them, not of this JVM's affinity). */
+    /** The machine's online CPUs (see {@link OnlineCpus}). */
     static int machineCpus() {
-        String online = CgroupFiles.read(Path.of("/sys/devices/system/cpu/online"));
-        if (online != null && !online.isEmpty()) {
-            try {
-                return jobgov.job.CpuSet.parse(online).cpus().cardinality();
-            } catch (IllegalArgumentException ignored) {
-                // fall through
-            }
-        }
-        return Runtime.getRuntime().availableProcessors();
+        return OnlineCpus.count();
     }
 }

@@ -10,14 +10,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import jobgov.job.BackendJob;
 import jobgov.job.JobCounters;
@@ -68,8 +65,8 @@ final class Cgroup1Job implements BackendJob {
     private volatile JobLimits limits = JobLimits.NONE;
     private volatile boolean closed;
 
+    private final ProcessTracker processes = new ProcessTracker();
     // event state: touched only on the event thread
-    private final Set<Long> known = new HashSet<>();
     private boolean populated;
     private long pidsMaxEvents;
     private long oomKills;
@@ -78,10 +75,6 @@ final class Cgroup1Job implements BackendJob {
     private boolean memoryNotified;
     private boolean ioNotified;
     // shared with other threads
-    private final ConcurrentLinkedQueue<Long> added = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<long[]> startedExits = new ConcurrentLinkedQueue<>();
-    private final Set<Long> started = ConcurrentHashMap.newKeySet();
-    private final Set<Long> seen = ConcurrentHashMap.newKeySet();
     private volatile long limitKills;
     private volatile long peakProcessBytes;
 
@@ -242,98 +235,21 @@ final class Cgroup1Job implements BackendJob {
             }
         }
         rlimits(limits).applyTo(pid);
-        seen.add(pid);
-        added.add(pid);
+        processes.joined(pid);
         loop.wake();
     }
 
     @Override
     public Process start(ProcessBuilder command) {
         open();
-        List<String> original = command.command();
-        if (original.isEmpty()) {
-            throw new JobException("no command to start");
-        }
-        checkExecutable(original.get(0), command);
-        List<String> wrapped = new ArrayList<>();
-        wrapped.add("/bin/sh");
-        wrapped.add("-c");
-        // the shell joins every cgroup of the job and takes the per-process limits before exec: no window outside the job
-        wrapped.add("n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit 126; shift; n=$((n-1)); done; "
-                + rlimits(limits).shellUlimits() + "exec \"$@\"");
-        wrapped.add("jobgov-start");
-        wrapped.add(String.valueOf(dirs.size()));
-        dirs.values().forEach(d -> wrapped.add(d.resolve("cgroup.procs").toString()));
-        wrapped.addAll(original);
-        Process p;
-        try {
-            command.command(wrapped);
-            p = command.start();
-        } catch (IOException e) {
-            throw new JobException("cannot start " + original + " in job " + name + ": " + e.getMessage(), e);
-        } finally {
-            command.command(original);
-        }
-        long pid = p.pid();
-        awaitJoined(p);
-        seen.add(pid);
-        started.add(pid);
-        added.add(pid);
-        p.onExit().thenAccept(done -> {
-            startedExits.add(new long[] {pid, done.exitValue()});
+        JobStart.checkExecutable(command);
+        Process p = JobStart.start(command, List.copyOf(dirs.values()), rlimits(limits), name, processes, () -> {
             if (!closed) {
                 loop.wake();
             }
         });
         loop.wake();
         return p;
-    }
-
-    /**
-     * The wrapper shell would turn a missing program into exit 127; fail like the JDK's own start() does instead,
-     * with the JDK's IOException ("error=2, No such file or directory") as the cause.
-     */
-    /** Returns once the wrapper has joined the last of the job's cgroups (so pids() lists it), or has died. */
-    private void awaitJoined(Process p) {
-        Path last = null;
-        for (Path d : dirs.values()) {
-            last = d;
-        }
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (p.isAlive() && System.nanoTime() < deadline && !CgroupFiles.procs(last).contains(p.pid())) {
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private static void checkExecutable(String program, ProcessBuilder pb) {
-        List<Path> candidates = new ArrayList<>();
-        if (program.contains("/")) {
-            candidates.add(pb.directory() != null && !program.startsWith("/") ? pb.directory().toPath().resolve(program) : Path.of(program));
-        } else {
-            for (String d : pb.environment().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":")) {
-                if (!d.isEmpty()) {
-                    candidates.add(Path.of(d, program));
-                }
-            }
-        }
-        boolean exists = false;
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p)) {
-                exists = true;
-                if (Files.isExecutable(p)) {
-                    return;
-                }
-            }
-        }
-        String errno = exists ? "error=13, Permission denied" : "error=2, No such file or directory";
-        IOException cause = new IOException("Cannot run program \"" + program + "\": " + errno);
-        throw new JobException("cannot start " + program + ": " + errno, cause);
     }
 
     @Override
@@ -466,14 +382,14 @@ final class Cgroup1Job implements BackendJob {
             peak = CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes"), JobCounters.UNKNOWN);
         }
         Set<Long> now = CgroupFiles.procsRecursive(trackingDir());
-        seen.addAll(now);
+        int total = processes.total(now);
         long peakProc = peakProcessBytes;
         for (long pid : now) {
             peakProc = Math.max(peakProc, vmHwm(pid));
         }
         peakProcessBytes = peakProc;
         long[] io = io();
-        return new JobCounters(user, sys, faults, seen.size(), now.size(), limitKills + oomKillsNow(),
+        return new JobCounters(user, sys, faults, total, now.size(), limitKills + oomKillsNow(),
                 io[0], io[1], io[2], io[3], io[4], io[5], used, peak, peakProc);
     }
 
@@ -543,40 +459,16 @@ final class Cgroup1Job implements BackendJob {
         JobLimits l = limits;
         // processes
         Set<Long> current = CgroupFiles.procsRecursive(trackingDir());
-        Long a;
-        while ((a = added.poll()) != null) {
+        if (processes.tick(current, now, e -> {
+            events.accept(e);
+            if (e instanceof JobEvent.AbnormalExit x && x.signal() == SIGXCPU && l.processTime() != null) {
+                // RLIMIT_CPU ran out: the kernel's SIGXCPU ended it
+                events.accept(new JobEvent.EndOfProcessTime(now, x.pid(), l.processTime()));
+            }
+        })) {
             // We put a process in: the job was populated even if it emptied again before cgroup.events said 1
             // (the kernel reports one change per file per 10 ms), so the next "populated 0" is a real emptying.
             populated = true;
-            if (known.add(a)) {
-                events.accept(new JobEvent.NewProcess(now, a));
-            }
-        }
-        for (long pid : current) {
-            if (known.add(pid)) {
-                seen.add(pid);
-                events.accept(new JobEvent.NewProcess(now, pid));
-            }
-        }
-        for (Long pid : List.copyOf(known)) {
-            if (!current.contains(pid) && !started.contains(pid)) {
-                known.remove(pid);
-                events.accept(new JobEvent.ProcessExited(now, pid, null));
-            }
-        }
-        long[] exit;
-        while ((exit = startedExits.poll()) != null) {
-            long pid = exit[0];
-            int code = (int) exit[1];
-            started.remove(pid);
-            known.remove(pid);
-            // the JDK reports death by signal N as 128+N
-            events.accept(code > 128 && code < 128 + 65 ? new JobEvent.AbnormalExit(now, pid, code, code - 128)
-                    : new JobEvent.ProcessExited(now, pid, code));
-            if (code == 128 + SIGXCPU && l.processTime() != null) {
-                // RLIMIT_CPU ran out: the kernel's SIGXCPU ended it
-                events.accept(new JobEvent.EndOfProcessTime(now, pid, l.processTime()));
-            }
         }
         // ActiveProcessZero: unified cgroup.events "populated", else the process list
         Path unified = unifiedDir();

@@ -197,18 +197,6 @@ public final class Cgroup2Backend implements JobBackend {
         return g;
     }
 
-    int machineCpus() {
-        Optional<String> online = read(Path.of("/sys/devices/system/cpu/online"));
-        if (online.isPresent() && !online.get().isBlank()) {
-            try {
-                return jobgov.job.CpuSet.parse(online.get().strip()).cpus().cardinality();
-            } catch (IllegalArgumentException ignored) {
-                // fall through
-            }
-        }
-        return Runtime.getRuntime().availableProcessors();
-    }
-
     private String mountPath(String file) {
         return mounts.unified().map(h -> h.mountPoint().resolve(file).toString()).orElse(file);
     }

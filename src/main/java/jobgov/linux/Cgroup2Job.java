@@ -7,13 +7,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import jobgov.job.BackendJob;
 import jobgov.job.JobCounters;
@@ -59,14 +56,8 @@ final class Cgroup2Job implements BackendJob {
     private volatile JobLimits limits = JobLimits.NONE;
     private volatile boolean closed;
 
-    // event thread only
-    private final Set<Long> known = new HashSet<>();
-    private JobEvent heldZero;
-    // shared
-    private final ConcurrentLinkedQueue<Long> added = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<long[]> startedExits = new ConcurrentLinkedQueue<>();
-    private final Set<Long> started = ConcurrentHashMap.newKeySet();
-    private final Set<Long> seen = ConcurrentHashMap.newKeySet();
+    private final ProcessTracker processes = new ProcessTracker();
+    private JobEvent heldZero; // event thread only
     private volatile long limitKills;
 
     Cgroup2Job(Cgroup2Backend backend, Path parentDir, JobSpec spec, boolean nested, Consumer<JobEvent> listener) {
@@ -75,7 +66,7 @@ final class Cgroup2Job implements BackendJob {
         this.guard = backend.guard();
         this.name = spec.name();
         this.listener = listener;
-        this.writer = new Cgroup2Limits(tree.fs(), backend.machineCpus(), dev -> Cgroup2BlockDevice.numbers(dev, Path.of("/sys/class/block")));
+        this.writer = new Cgroup2Limits(tree.fs(), OnlineCpus.count(), dev -> Cgroup2BlockDevice.numbers(dev, Path.of("/sys/class/block")));
         this.placement = placeFor(spec.limits(), parentDir);
         this.dir = placement.job();
         // Where this process lives now (the leaf, if its cgroup had to be emptied): where it returns on close.
@@ -168,52 +159,22 @@ final class Cgroup2Job implements BackendJob {
             throw new JobException("cannot assign pid " + pid + " to job " + name + ": " + e.getMessage(), e);
         }
         rlimits(limits).applyTo(pid);
-        joined(pid);
+        processes.joined(pid);
+        events.populatedByUs();
+        loop.wake();
     }
 
     @Override
     public Process start(ProcessBuilder command) {
         open();
-        List<String> original = command.command();
-        if (original.isEmpty()) {
-            throw new JobException("no command to start");
-        }
-        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c",
-                // The shell joins the job and takes the per-process limits before exec: no moment outside the job.
-                "echo $$ > \"$1\" || exit 126; shift; " + rlimits(limits).shellUlimits() + "exec \"$@\"",
-                "jobgov-start", dir.resolve("cgroup.procs").toString()));
-        wrapped.addAll(original);
-        Process p;
-        try {
-            command.command(wrapped);
-            p = command.start();
-        } catch (IOException e) {
-            throw new JobException("cannot start " + original + " in job " + name + ": " + e.getMessage(), e);
-        } finally {
-            command.command(original);
-        }
-        long pid = p.pid();
-        started.add(pid);
-        joined(pid);
-        // Return only once the shell is in the job: a terminate right after start must find it there.
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (p.isAlive() && !CgroupFiles.procs(dir).contains(pid) && System.nanoTime() < deadline) {
-            sleep(1);
-        }
-        p.onExit().thenAccept(done -> {
-            startedExits.add(new long[] {pid, done.exitValue()});
+        Process p = JobStart.start(command, List.of(dir), rlimits(limits), name, processes, () -> {
             if (!closed) {
                 loop.wake();
             }
         });
-        return p;
-    }
-
-    private void joined(long pid) {
-        seen.add(pid);
-        added.add(pid);
         events.populatedByUs();
         loop.wake();
+        return p;
     }
 
     @Override
@@ -288,9 +249,9 @@ final class Cgroup2Job implements BackendJob {
             return JobCounters.NONE;
         }
         Set<Long> now = CgroupFiles.procsRecursive(dir);
-        seen.addAll(now);
+        int total = processes.total(now);
         long oomKills = Cgroup2Counters.flatKeyed(Cgroup2Counters.readOrEmpty(tree.fs(), dir.resolve("memory.events"))).getOrDefault("oom_kill", 0L);
-        return Cgroup2Counters.read(tree.fs(), dir, seen.size(), now.size(), limitKills + oomKills);
+        return Cgroup2Counters.read(tree.fs(), dir, total, now.size(), limitKills + oomKills);
     }
 
     // ---- events (event thread only) ----
@@ -302,34 +263,7 @@ final class Cgroup2Job implements BackendJob {
         Instant now = Instant.now();
         JobLimits l = limits;
         Set<Long> current = CgroupFiles.procsRecursive(dir);
-        Long a;
-        while ((a = added.poll()) != null) {
-            if (known.add(a)) {
-                listener.accept(new JobEvent.NewProcess(now, a));
-            }
-        }
-        for (long pid : current) {
-            if (known.add(pid)) {
-                seen.add(pid);
-                listener.accept(new JobEvent.NewProcess(now, pid));
-            }
-        }
-        for (Long pid : List.copyOf(known)) {
-            if (!current.contains(pid) && !started.contains(pid)) {
-                known.remove(pid);
-                listener.accept(new JobEvent.ProcessExited(now, pid, null));
-            }
-        }
-        long[] exit;
-        while ((exit = startedExits.poll()) != null) {
-            long pid = exit[0];
-            int code = (int) exit[1];
-            started.remove(pid);
-            known.remove(pid);
-            // the JDK reports death by signal N as 128+N
-            listener.accept(code > 128 && code < 128 + 65 ? new JobEvent.AbnormalExit(now, pid, code, code - 128)
-                    : new JobEvent.ProcessExited(now, pid, code));
-        }
+        processes.tick(current, now, listener);
         for (String file : Cgroup2Events.WATCHED) {
             for (JobEvent e : events.changed(file, l, now)) {
                 if (e instanceof JobEvent.ActiveProcessZero) {
@@ -339,7 +273,7 @@ final class Cgroup2Job implements BackendJob {
                 }
             }
         }
-        if (heldZero != null && (started.isEmpty() || Duration.between(heldZero.time(), now).toMillis() > 1000)) {
+        if (heldZero != null && (!processes.anyStarted() || Duration.between(heldZero.time(), now).toMillis() > 1000)) {
             listener.accept(heldZero);
             heldZero = null;
         }

@@ -299,21 +299,9 @@ final class Cgroup1Job implements BackendJob {
         }
         ProcessRlimits nextR = rlimits(next);
         if (!nextR.equals(rlimits(current))) {
-            List<Long> set = new ArrayList<>();
             try {
-                for (long pid : allPids()) {
-                    if (nextR.applyTo(pid)) {
-                        set.add(pid);
-                    }
-                }
+                nextR.replace(rlimits(current), allPids());
             } catch (JobException e) {
-                for (long pid : set) {
-                    try {
-                        rlimits(current).applyTo(pid);
-                    } catch (JobException ignored) {
-                        // best effort
-                    }
-                }
                 undo(done, before);
                 throw new LimitRefusedException(next.processMemoryBytes() != null ? Limit.PROCESS_MEMORY : Limit.PROCESS_TIME,
                         "cgroup1", e.getMessage() + "; the previous limits are back in force");

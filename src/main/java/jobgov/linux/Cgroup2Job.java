@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -214,21 +213,9 @@ final class Cgroup2Job implements BackendJob {
         writer.apply(dir, next, current);
         ProcessRlimits nextR = rlimits(next);
         if (!nextR.equals(rlimits(current))) {
-            List<Long> set = new ArrayList<>();
             try {
-                for (long pid : CgroupFiles.procsRecursive(dir)) {
-                    if (nextR.applyTo(pid)) {
-                        set.add(pid);
-                    }
-                }
+                nextR.replace(rlimits(current), CgroupFiles.procsRecursive(dir));
             } catch (JobException e) {
-                for (long pid : set) {
-                    try {
-                        rlimits(current).applyTo(pid);
-                    } catch (JobException ignored) {
-                        // best effort: the process may be gone
-                    }
-                }
                 writer.apply(dir, current, next);
                 throw new LimitRefusedException(next.processMemoryBytes() != null ? Limit.PROCESS_MEMORY : Limit.PROCESS_TIME,
                         "cgroup2", e.getMessage() + "; the previous limits are back in force");

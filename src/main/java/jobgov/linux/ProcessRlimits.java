@@ -96,4 +96,28 @@ public record ProcessRlimits(Long addressSpaceBytes, Duration cpuTime) {
         }
         return false;
     }
+
+    /**
+     * Moves every process of {@code pids} from {@code previous} to these limits, all or none: when one cannot take
+     * them, those already changed get {@code previous} back (best effort: they may be gone) and the failure is rethrown.
+     */
+    void replace(ProcessRlimits previous, Iterable<Long> pids) {
+        var changed = new java.util.ArrayList<Long>();
+        try {
+            for (long pid : pids) {
+                if (applyTo(pid)) {
+                    changed.add(pid);
+                }
+            }
+        } catch (JobException e) {
+            for (long pid : changed) {
+                try {
+                    previous.applyTo(pid);
+                } catch (JobException ignored) {
+                    // best effort: the process may be gone
+                }
+            }
+            throw e;
+        }
+    }
 }

@@ -1,13 +1,8 @@
 package jobgov.bench;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
+import jobgov.testing.LiveProcesses;
 
 /**
  * A tree of {@code sleep} processes started by one bash, half of them double-forked ({@code (sleep &)}),
@@ -50,37 +45,7 @@ final class ProcessTree {
 
     /** The live (not zombie) sleeps of this tree. */
     List<Long> alive() {
-        List<Long> pids = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            procs.forEach(p -> {
-                String name = p.getFileName().toString();
-                if (!Character.isDigit(name.charAt(0))) {
-                    return;
-                }
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1);
-                    if (cmd.startsWith("sleep\0") && cmd.contains("\0" + marker + "\0") && isAlive(Long.parseLong(name))) {
-                        pids.add(Long.parseLong(name));
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
-                }
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return pids;
-    }
-
-    /** Alive and not a zombie: what "the process is gone" means for both contestants. */
-    static boolean isAlive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return LiveProcesses.matching(cmd -> cmd.startsWith("sleep\0") && cmd.contains("\0" + marker + "\0"));
     }
 
     /** Kills whatever of this tree is left (the baseline's survivors). */

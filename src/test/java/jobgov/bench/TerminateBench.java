@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import jobgov.job.Job;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
+import jobgov.testing.LiveProcesses;
 
 /**
  * Terminating a tree of N processes, half double-forked: jobgov's {@code Job.terminate} against what Java
@@ -64,7 +65,7 @@ final class TerminateBench {
         long end = System.nanoTime() + 30_000_000_000L;
         List<Long> left = new ArrayList<>(pids);
         while (!left.isEmpty() && System.nanoTime() < end) {
-            left.removeIf(pid -> !ProcessTree.isAlive(pid));
+            left.removeIf(pid -> !LiveProcesses.alive(pid));
             if (!left.isEmpty()) {
                 Thread.sleep(1);
             }

@@ -14,6 +14,7 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.job.LimitSpec;
+import jobgov.testing.LiveProcesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +50,7 @@ class ForkStormIT {
                 Set<Long> members = new HashSet<>(job.pids());
                 for (long pid : Leftovers.processes(marker)) {
                     // a marked process seen outside the job must have exited in between
-                    assertTrue(members.contains(pid) || !Leftovers.alive(pid) || job.pids().contains(pid),
+                    assertTrue(members.contains(pid) || !LiveProcesses.alive(pid) || job.pids().contains(pid),
                             "marked process " + pid + " escaped the job");
                 }
                 // the host is not starved: it can still start a process of its own

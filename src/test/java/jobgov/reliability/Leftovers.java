@@ -1,13 +1,13 @@
 package jobgov.reliability;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import jobgov.testing.LiveProcesses;
 
 /**
  * What a reliability test may leave behind, counted from the kernel's own view: cgroup directories whose
@@ -59,36 +59,7 @@ final class Leftovers {
 
     /** Live (non-zombie) processes whose command line contains {@code marker} as a whole argument. */
     static List<Long> processes(String marker) {
-        List<Long> pids = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.toList()) {
-                String name = p.getFileName().toString();
-                if (!Character.isDigit(name.charAt(0))) {
-                    continue;
-                }
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1);
-                    if (("\0" + cmd).contains("\0" + marker + "\0") && alive(Long.parseLong(name))) {
-                        pids.add(Long.parseLong(name));
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return pids;
-    }
-
-    static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return LiveProcesses.matching(cmd -> ("\0" + cmd).contains("\0" + marker + "\0"));
     }
 
     static int openFds() {

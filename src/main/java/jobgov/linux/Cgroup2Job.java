@@ -166,6 +166,7 @@ final class Cgroup2Job implements BackendJob {
     @Override
     public Process start(ProcessBuilder command) {
         open();
+        JobStart.checkExecutable(command);
         Process p = JobStart.start(command, List.of(dir), rlimits(limits), name, processes, () -> {
             if (!closed) {
                 loop.wake();

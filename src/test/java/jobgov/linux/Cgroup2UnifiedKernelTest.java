@@ -112,6 +112,15 @@ class Cgroup2UnifiedKernelTest {
     }
 
     @Test
+    void aMissingProgramFailsToStartLikeTheJdksOwnStart() {
+        Job j = job(JobLimits.NONE);
+        jobgov.job.JobException e = org.junit.jupiter.api.Assertions.assertThrows(jobgov.job.JobException.class,
+                () -> j.start(new ProcessBuilder("/nonexistent/jobgov-no-such-program")));
+        assertTrue(e.getMessage().contains("No such file"), e.getMessage());
+        assertTrue(j.pids().isEmpty(), "nothing was started");
+    }
+
+    @Test
     void keepHostTerminateSparesTheCallerAndCloseMovesItBack() throws IOException {
         Job j = job(JobLimits.NONE);
         long self = ProcessHandle.current().pid();

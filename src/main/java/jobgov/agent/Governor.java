@@ -59,6 +59,9 @@ final class Governor implements AgentMXBean {
 
     /** Runs the whole start; returns once the host may go on (at once, or when the policy is live with await). */
     void start() {
+        // The platform MBean server takes ~100 ms to build (every platform MXBean): build it on another core
+        // while the job is made; the MBeans are still registered here, before main.
+        daemon("jobgov-jmx-start", ManagementFactory::getPlatformMBeanServer);
         boolean require = REQUIRE.matcher(raw).find();
         try {
             options = parse();

@@ -49,7 +49,8 @@ final class NestedJars {
                     continue;
                 }
                 String base = name.substring(PREFIX.length());
-                Path target = cache.resolve(String.format("%08x-%d-%s", e.getCrc(), e.getSize(), base));
+                String crc = Long.toHexString(e.getCrc()); // not String.format: its first use costs ~10 ms of premain (regex, locale data)
+                Path target = cache.resolve("0".repeat(Math.max(0, 8 - crc.length())) + crc + "-" + e.getSize() + "-" + base);
                 if (!Files.isRegularFile(target) || Files.size(target) != e.getSize()) {
                     // NAME.PID.part: a JVM killed while extracting leaves one, which the next start removes
                     Path tmp = cache.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".part");

@@ -60,11 +60,8 @@ public final class Cgroup1Backend implements JobBackend {
                         + System.getProperty("user.name") + ")");
             }
         }
-        try {
-            Libc.C.getClass();
-        } catch (Throwable t) {
-            return Optional.of("libc is not reachable through JNA: " + t);
-        }
+        // libc (JNA) is not probed here: loading it costs the agent's premain ~50-800 ms. Without it a job
+        // still works: its event thread checks every tick, and per-process limits are refused on first use.
         return Optional.empty();
     }
 

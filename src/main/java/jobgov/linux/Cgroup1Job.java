@@ -1,6 +1,5 @@
 package jobgov.linux;
 
-import com.sun.jna.Memory;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -135,7 +134,8 @@ final class Cgroup1Job implements BackendJob {
             if (pids != null) {
                 l.watch(pids.resolve("pids.events"));
             }
-            registerOom(l);
+            EventLoop armed = l;
+            l.onArm(() -> registerOom(armed)); // on the event thread: job creation does not load JNA
             if (parent == null) {
                 Path kill = unified != null && Files.exists(unified.resolve("cgroup.kill")) ? unified.resolve("cgroup.kill") : null;
                 Path freezer = kill == null && dir("freezer") != null ? dir("freezer").resolve("freezer.state") : null;

@@ -87,11 +87,8 @@ public final class Cgroup2Backend implements JobBackend {
             return Optional.of("cannot create a cgroup under this process's own cgroup " + own + " (" + e.getMessage() + "): run as root, "
                     + "or in a systemd unit or scope with Delegate=yes, or give a delegated parent cgroup");
         }
-        try {
-            Libc.C.getClass();
-        } catch (Throwable t) {
-            return Optional.of("libc is not reachable through JNA: " + t);
-        }
+        // libc (JNA) is not probed here: loading it costs the agent's premain ~50-800 ms. Without it a job
+        // still works: its event thread checks every tick, and per-process limits are refused on first use.
         return Optional.empty();
     }
 

@@ -4,7 +4,6 @@ import com.sun.jna.Memory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import jobgov.job.JobException;
 
 /**
  * A job's event thread ({@code jobgov-events-NAME}, daemon): sleeps in poll(2) on an inotify descriptor
@@ -13,42 +12,49 @@ import jobgov.job.JobException;
  * every {@code tickMillis}, it runs {@code check}. The check re-reads the files: events are never counted,
  * since the kernel coalesces notifications of one file within 10 ms.
  *
+ * <p>The thread opens its descriptors itself when it starts (the first JNA use of a job): creating a job,
+ * e.g. in the Java agent's premain, does not wait for JNA to load. Nothing is lost meanwhile: the thread
+ * runs {@code check} once right after arming, and the check re-reads every file. When libc cannot be
+ * reached the thread still runs {@code check} every tick.
+ *
  * <p>Raw inotify fires ~0.6 ms after the kernel's change on these machines (the JDK's WatchService ~1.5 ms).
  * Shared by the cgroup1 and cgroup2 backends.
  */
 public final class EventLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
 
-    private final int inotifyFd;
-    private final int wakeFd;
+    private final List<Path> watched = new CopyOnWriteArrayList<>();
+    private final List<Runnable> arming = new CopyOnWriteArrayList<>();
     private final List<Integer> eventFds = new CopyOnWriteArrayList<>();
     private final List<Integer> heldFds = new CopyOnWriteArrayList<>();
-    private boolean fdsClosed;
     private final long tickMillis;
     private final Runnable check;
     private final Thread thread;
+    private int inotifyFd = -1;
+    private int wakeFd = -1;
+    private boolean fdsClosed;
+    /** Set by the event thread once its descriptors are open (and so JNA is loaded): from then on wake() writes the eventfd. */
+    private volatile boolean armed;
     private volatile boolean stopping;
 
     public EventLoop(String jobName, long tickMillis, Runnable check) {
         this.tickMillis = tickMillis;
         this.check = check;
-        this.inotifyFd = Libc.C.inotify_init1(Libc.NONBLOCK | Libc.O_CLOEXEC);
-        if (inotifyFd < 0) {
-            throw new JobException("inotify_init1 failed: " + Libc.lastError());
-        }
-        this.wakeFd = Libc.C.eventfd(0, Libc.NONBLOCK | Libc.O_CLOEXEC);
-        if (wakeFd < 0) {
-            String why = Libc.lastError();
-            Libc.C.close(inotifyFd);
-            throw new JobException("eventfd failed: " + why);
-        }
         this.thread = new Thread(this::run, "jobgov-events-" + jobName);
         thread.setDaemon(true);
     }
 
-    /** Runs {@code check} whenever the kernel reports a modification of {@code file}. False if it cannot be watched. */
-    public boolean watch(Path file) {
-        return Libc.C.inotify_add_watch(inotifyFd, file.toString(), Libc.IN_MODIFY) >= 0;
+    /** Runs {@code check} whenever the kernel reports a modification of {@code file} (armed when the thread starts). */
+    public void watch(Path file) {
+        watched.add(file);
+    }
+
+    /**
+     * Runs {@code action} on the event thread once its descriptors are open, before the first check: for
+     * registrations that need libc (e.g. an eventfd for {@link #watchEventFd}).
+     */
+    public void onArm(Runnable action) {
+        arming.add(action);
     }
 
     /**
@@ -71,8 +77,14 @@ public final class EventLoop implements AutoCloseable {
         return Thread.currentThread() == thread;
     }
 
-    /** Asks for a check soon (from any thread). */
+    /**
+     * Asks for a check soon (from any thread). Before the thread is armed there is nothing to do: it runs a
+     * check right after arming, which sees whatever the caller did before calling this.
+     */
     public void wake() {
+        if (!armed) {
+            return;
+        }
         try (Memory one = new Memory(8)) {
             one.setLong(0, 1);
             Libc.C.write(wakeFd, one, 8);
@@ -96,44 +108,112 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void run() {
-        Memory buf = new Memory(4096);
         try {
+            boolean pollable = arm();
             boolean warned = false;
-            while (!stopping) {
-                List<Integer> extra = List.copyOf(eventFds);
-                int n = 2 + extra.size();
-                try (Memory fds = new Memory(8L * n)) {
-                    fds.clear();
-                    setFd(fds, 0, inotifyFd);
-                    setFd(fds, 1, wakeFd);
-                    for (int i = 0; i < extra.size(); i++) {
-                        setFd(fds, 2 + i, extra.get(i));
+            Memory buf = pollable ? new Memory(4096) : null;
+            try {
+                boolean first = true;
+                while (!stopping) {
+                    if (!first) {
+                        if (pollable) {
+                            waitPolling(buf);
+                        } else if (!sleepTick()) {
+                            break;
+                        }
                     }
-                    int r = Libc.C.poll(fds, n, (int) tickMillis);
-                    if (r > 0) {
-                        for (int i = 0; i < n; i++) {
-                            if (fds.getShort(8L * i + 6) != 0) {
-                                Libc.C.read(fds.getInt(8L * i), buf, buf.size()); // drain; the check re-reads state
-                            }
+                    first = false;
+                    if (stopping) {
+                        break;
+                    }
+                    try {
+                        check.run();
+                        warned = false;
+                    } catch (RuntimeException | Error e) {
+                        if (!warned) {
+                            LOG.log(System.Logger.Level.WARNING, thread.getName() + ": event check failed", e);
+                            warned = true;
                         }
                     }
                 }
-                if (stopping) {
-                    break;
-                }
-                try {
-                    check.run();
-                    warned = false;
-                } catch (RuntimeException | Error e) {
-                    if (!warned) {
-                        LOG.log(System.Logger.Level.WARNING, thread.getName() + ": event check failed", e);
-                        warned = true;
-                    }
+            } finally {
+                if (buf != null) {
+                    buf.close();
                 }
             }
         } finally {
-            buf.close();
             closeFds();
+        }
+    }
+
+    /** Opens the inotify and wake-up descriptors, adds the watches, runs the arming actions. False: tick only. */
+    private boolean arm() {
+        try {
+            synchronized (this) {
+                if (fdsClosed) {
+                    return false;
+                }
+                inotifyFd = Libc.C.inotify_init1(Libc.NONBLOCK | Libc.O_CLOEXEC);
+                if (inotifyFd < 0) {
+                    LOG.log(System.Logger.Level.WARNING, thread.getName() + ": inotify_init1 failed (" + Libc.lastError()
+                            + "); checking every " + tickMillis + " ms instead");
+                    return false;
+                }
+                wakeFd = Libc.C.eventfd(0, Libc.NONBLOCK | Libc.O_CLOEXEC);
+                if (wakeFd < 0) {
+                    LOG.log(System.Logger.Level.WARNING, thread.getName() + ": eventfd failed (" + Libc.lastError()
+                            + "); checking every " + tickMillis + " ms instead");
+                    return false;
+                }
+                for (Path file : watched) {
+                    if (Libc.C.inotify_add_watch(inotifyFd, file.toString(), Libc.IN_MODIFY) < 0) {
+                        LOG.log(System.Logger.Level.DEBUG, thread.getName() + ": cannot watch " + file + " (" + Libc.lastError() + ")");
+                    }
+                }
+                armed = true;
+            }
+            for (Runnable a : arming) {
+                try {
+                    a.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, thread.getName() + ": " + e.getMessage());
+                }
+            }
+            return true;
+        } catch (LinkageError | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, thread.getName() + ": libc is not reachable through JNA (" + e
+                    + "); checking every " + tickMillis + " ms instead");
+            return false;
+        }
+    }
+
+    private void waitPolling(Memory buf) {
+        List<Integer> extra = List.copyOf(eventFds);
+        int n = 2 + extra.size();
+        try (Memory fds = new Memory(8L * n)) {
+            fds.clear();
+            setFd(fds, 0, inotifyFd);
+            setFd(fds, 1, wakeFd);
+            for (int i = 0; i < extra.size(); i++) {
+                setFd(fds, 2 + i, extra.get(i));
+            }
+            int r = Libc.C.poll(fds, n, (int) tickMillis);
+            if (r > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (fds.getShort(8L * i + 6) != 0) {
+                        Libc.C.read(fds.getInt(8L * i), buf, buf.size()); // drain; the check re-reads state
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean sleepTick() {
+        try {
+            Thread.sleep(tickMillis);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
         }
     }
 
@@ -147,6 +227,10 @@ public final class EventLoop implements AutoCloseable {
             return;
         }
         fdsClosed = true;
+        armed = false;
+        if (inotifyFd < 0 && wakeFd < 0 && eventFds.isEmpty() && heldFds.isEmpty()) {
+            return; // never armed: JNA need not be loaded just to close nothing
+        }
         for (int fd : eventFds) {
             Libc.C.close(fd);
         }
@@ -155,7 +239,11 @@ public final class EventLoop implements AutoCloseable {
         }
         eventFds.clear();
         heldFds.clear();
-        Libc.C.close(inotifyFd);
-        Libc.C.close(wakeFd);
+        if (inotifyFd >= 0) {
+            Libc.C.close(inotifyFd);
+        }
+        if (wakeFd >= 0) {
+            Libc.C.close(wakeFd);
+        }
     }
 }

@@ -1,9 +1,12 @@
 package jobgov.linux;
 
 import com.sun.jna.Native;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import jobgov.job.JobException;
 
 /**
@@ -55,23 +58,82 @@ public record ProcessRlimits(Long addressSpaceBytes, Duration cpuTime) {
     }
 
     private static boolean set(long pid, int resource, Long value, long hardExtra) {
+        long[] now = fromProc(pid, resource);
+        if (now == null) {
+            return false; // exited
+        }
+        if (now.length == 2 && matches(now, value, hardExtra)) {
+            return true; // nothing to change: no prlimit, so no JNA (the agent's premain assigns with no per-process limit)
+        }
+        try {
+            return prlimit(pid, resource, value, hardExtra);
+        } catch (LinkageError e) {
+            throw new JobException("prlimit(" + pid + ", " + name(resource) + ") impossible: libc is not reachable through JNA: " + e);
+        }
+    }
+
+    private static boolean prlimit(long pid, int resource, Long value, long hardExtra) {
         Libc.Rlimit old = new Libc.Rlimit();
         if (Libc.C.prlimit((int) pid, resource, null, old) != 0) {
             return failed(pid, resource, "read");
         }
-        long soft;
-        long hard;
-        if (HARD) {
-            soft = value == null ? Libc.RLIM_INFINITY : value;
-            hard = value == null ? Libc.RLIM_INFINITY : value + hardExtra;
-        } else {
-            hard = old.max;
-            soft = value == null ? old.max : Long.compareUnsigned(value, old.max) < 0 ? value : old.max;
-        }
+        long[] target = target(old.cur, old.max, value, hardExtra);
+        long soft = target[0];
+        long hard = target[1];
         if (Libc.C.prlimit((int) pid, resource, new Libc.Rlimit(soft, hard), null) != 0) {
             return failed(pid, resource, soft + "/" + hard);
         }
         return true;
+    }
+
+    /** The soft and hard limit to set, given the current ones. */
+    private static long[] target(long cur, long max, Long value, long hardExtra) {
+        if (HARD) {
+            return new long[] {value == null ? Libc.RLIM_INFINITY : value, value == null ? Libc.RLIM_INFINITY : value + hardExtra};
+        }
+        return new long[] {value == null ? max : Long.compareUnsigned(value, max) < 0 ? value : max, max};
+    }
+
+    private static boolean matches(long[] now, Long value, long hardExtra) {
+        long[] t = target(now[0], now[1], value, hardExtra);
+        return t[0] == now[0] && t[1] == now[1];
+    }
+
+    /**
+     * The soft and hard limit from /proc/PID/limits ({@link Libc#RLIM_INFINITY} for unlimited); null when the
+     * process is gone, an empty array when the file cannot be read or parsed (then prlimit decides).
+     */
+    private static long[] fromProc(long pid, int resource) {
+        String prefix = resource == Libc.RLIMIT_AS ? "Max address space" : "Max cpu time";
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of("/proc", String.valueOf(pid), "limits"));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return new long[0];
+        }
+        for (String line : lines) {
+            if (line.startsWith(prefix)) {
+                String[] f = line.substring(prefix.length()).trim().split("\\s+");
+                if (f.length >= 2) {
+                    try {
+                        return new long[] {procValue(f[0]), procValue(f[1])};
+                    } catch (NumberFormatException e) {
+                        return new long[0];
+                    }
+                }
+            }
+        }
+        return new long[0];
+    }
+
+    private static long procValue(String s) {
+        return s.equals("unlimited") ? Libc.RLIM_INFINITY : Long.parseUnsignedLong(s);
+    }
+
+    private static String name(int resource) {
+        return resource == Libc.RLIMIT_AS ? "RLIMIT_AS" : "RLIMIT_CPU";
     }
 
     private static boolean failed(long pid, int resource, String what) {
@@ -79,7 +141,7 @@ public record ProcessRlimits(Long addressSpaceBytes, Duration cpuTime) {
         if (errno == Libc.ESRCH) {
             return false;
         }
-        throw new JobException("prlimit(" + pid + ", " + (resource == Libc.RLIMIT_AS ? "RLIMIT_AS" : "RLIMIT_CPU") + ", " + what
+        throw new JobException("prlimit(" + pid + ", " + name(resource) + ", " + what
                 + ") failed: " + Libc.C.strerror(errno) + " (errno " + errno + ")");
     }
 

@@ -159,7 +159,6 @@ final class Cgroup2Job implements BackendJob {
         }
         rlimits(limits).applyTo(pid);
         processes.joined(pid);
-        events.populatedByUs();
         loop.wake();
     }
 
@@ -172,7 +171,6 @@ final class Cgroup2Job implements BackendJob {
                 loop.wake();
             }
         });
-        events.populatedByUs();
         loop.wake();
         return p;
     }
@@ -251,7 +249,10 @@ final class Cgroup2Job implements BackendJob {
         Instant now = Instant.now();
         JobLimits l = limits;
         Set<Long> current = CgroupFiles.procsRecursive(dir);
-        processes.tick(current, now, listener);
+        if (processes.tick(current, now, listener)) {
+            // on the event thread, once per process: a late report of a process must not make a second emptying
+            events.populatedByUs();
+        }
         for (String file : Cgroup2Events.WATCHED) {
             for (JobEvent e : events.changed(file, l, now)) {
                 if (e instanceof JobEvent.ActiveProcessZero) {

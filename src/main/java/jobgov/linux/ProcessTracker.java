@@ -17,6 +17,9 @@ import jobgov.job.JobEvent;
 final class ProcessTracker {
     // event thread only
     private final Set<Long> known = new HashSet<>();
+    // pids that already made the job count as populated: a pid reported late (joined() after a tick already
+    // saw it, or after it died) must not make one emptying look like two
+    private final Set<Long> populatedBy = new HashSet<>();
     // shared with other threads
     private final ConcurrentLinkedQueue<Long> added = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<long[]> startedExits = new ConcurrentLinkedQueue<>();
@@ -58,18 +61,19 @@ final class ProcessTracker {
      * One tick (event thread only): the events for processes that joined or left since the last one, given the
      * job's processes now.
      *
-     * @return whether the job put a process in since the last tick (the job was populated, however briefly)
+     * @return whether a process not seen before joined the job since the last tick (the job was populated, however briefly)
      */
     boolean tick(Set<Long> current, Instant now, Consumer<JobEvent> events) {
         boolean joined = false;
         Long a;
         while ((a = added.poll()) != null) {
-            joined = true;
+            joined |= populatedBy.add(a);
             if (known.add(a)) {
                 events.accept(new JobEvent.NewProcess(now, a));
             }
         }
         for (long pid : current) {
+            joined |= populatedBy.add(pid);
             if (known.add(pid)) {
                 seen.add(pid);
                 events.accept(new JobEvent.NewProcess(now, pid));
@@ -87,6 +91,8 @@ final class ProcessTracker {
             int code = (int) exit[1];
             started.remove(pid);
             known.remove(pid);
+            // joined() came before its exit was registered, so no late report of this pid can follow
+            populatedBy.remove(pid);
             // the JDK reports death by signal N as 128+N
             events.accept(code > 128 && code < 128 + 65 ? new JobEvent.AbnormalExit(now, pid, code, code - 128)
                     : new JobEvent.ProcessExited(now, pid, code));

@@ -94,7 +94,7 @@ public final class PolicyJob {
 
     /**
      * SIGKILLs {@code pid} and every process of the job descended from it. On Linux the tree is first
-     * stopped (SIGSTOP) in rounds until no new member appears, so a fork storm can neither grow nor
+     * stopped (SIGSTOP, parents before children) in rounds until no new member appears, so a fork storm can neither grow nor
      * orphan children out of the tree while it is killed; elsewhere it is killed in rounds. Processes
      * that had been reparented away from the subtree before (double forks) are out of reach: use
      * {@link #terminate} for those. Returns how many processes were killed.
@@ -187,24 +187,31 @@ public final class PolicyJob {
         return all;
     }
 
+    /**
+     * The members descended from {@code root} (and root itself), parents before their children: a child stopped
+     * before its parent sends the parent SIGCHLD, which wakes a shell from its fork-retry sleep so that it gives up
+     * and exits by itself, orphaning the rest of its tree out of reach.
+     */
     private Set<Long> subtree(long root) {
         Map<Long, Long> parent = new HashMap<>();
         for (long p : members()) {
             PolicyProcess.read(p).ifPresent(pp -> parent.put(pp.pid(), pp.parentPid()));
         }
-        Set<Long> tree = new HashSet<>();
+        Map<Long, Integer> depthOf = new HashMap<>();
         for (long p : parent.keySet()) {
             long q = p;
             for (int depth = 0; depth < 4096 && q > 1; depth++) {
                 if (q == root) {
-                    tree.add(p);
+                    depthOf.put(p, depth);
                     break;
                 }
                 Long up = parent.get(q);
                 q = up == null ? readParent(q) : up;
             }
         }
-        tree.remove(SELF);
+        depthOf.remove(SELF);
+        Set<Long> tree = new LinkedHashSet<>();
+        depthOf.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e -> tree.add(e.getKey()));
         return tree;
     }
 

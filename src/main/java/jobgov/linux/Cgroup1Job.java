@@ -72,6 +72,8 @@ final class Cgroup1Job implements BackendJob {
     private boolean jobTimeFired;
     private boolean jobTimeNotified;
     private boolean memoryNotified;
+    // memory.max_usage_in_bytes when the memory notification was armed: a later, higher peak shows a crossing
+    private volatile long memoryPeakAtArm;
     private boolean ioNotified;
     // shared with other threads
     private volatile long limitKills;
@@ -312,6 +314,8 @@ final class Cgroup1Job implements BackendJob {
         }
         // notifications fire once per setting, as on Windows: a new value re-arms them
         if (!java.util.Objects.equals(next.memoryNotifyBytes(), current.memoryNotifyBytes())) {
+            Path mem = dir("memory");
+            memoryPeakAtArm = mem == null ? 0 : CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes"), 0);
             memoryNotified = false;
         }
         if (!java.util.Objects.equals(next.jobTimeNotify(), current.jobTimeNotify())) {
@@ -477,22 +481,29 @@ final class Cgroup1Job implements BackendJob {
             }
             pidsMaxEvents = max;
         }
-        // JobMemoryLimit: the OOM killer ran in this job (oom_kill counter of memory.oom_control)
         Path mem = dir("memory");
         if (mem != null) {
+            // The memory notification first: usage passes the soft threshold before it reaches the hard limit.
+            if (l.memoryNotifyBytes() != null && !memoryNotified) {
+                long threshold = l.memoryNotifyBytes();
+                long usage = CgroupFiles.readLong(mem.resolve("memory.usage_in_bytes"), 0);
+                // Usage may have jumped past the threshold and dropped again (an OOM kill) between two ticks;
+                // a peak that rose past it since the notification was armed shows that crossing.
+                long peak = CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes"), 0);
+                long reported = usage >= threshold ? usage
+                        : peak >= threshold && memoryPeakAtArm < threshold ? peak : -1;
+                if (reported >= 0) {
+                    memoryNotified = true;
+                    events.accept(new JobEvent.NotificationLimit(now, Limit.MEMORY_NOTIFICATION, threshold, reported));
+                }
+            }
+            // JobMemoryLimit: the OOM killer ran in this job (oom_kill counter of memory.oom_control)
             long kills = oomKillsNow();
             if (kills > oomKills) {
                 events.accept(new JobEvent.JobMemoryLimit(now, 0, l.jobMemoryBytes() == null ? -1 : l.jobMemoryBytes(),
                         CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes"), -1), kills));
             }
             oomKills = kills;
-            if (l.memoryNotifyBytes() != null && !memoryNotified) {
-                long usage = CgroupFiles.readLong(mem.resolve("memory.usage_in_bytes"), 0);
-                if (usage >= l.memoryNotifyBytes()) {
-                    memoryNotified = true;
-                    events.accept(new JobEvent.NotificationLimit(now, Limit.MEMORY_NOTIFICATION, l.memoryNotifyBytes(), usage));
-                }
-            }
         }
         // job user time
         if ((l.jobTime() != null && !jobTimeFired) || (l.jobTimeNotify() != null && !jobTimeNotified)) {

@@ -142,7 +142,7 @@ class PolicyLibraryTest {
         load("fork-storm-guard.groovy", "param.processes", "40");
         Process benign = start(job, "sleep", "300");
         assertEquals(40, read(cgroupDir(benign.pid(), "pids").resolve("pids.max")));
-        // bash retries a refused fork instead of giving up, so the storm lasts until someone kills it.
+        // bash retries a refused fork for 1+2+4+8 s before it gives up (exit 254): the policy kills it long before.
         Process storm = start(job, "bash", "-c", "while true; do sleep 60 & done");
         await().atMost(Duration.ofSeconds(30)).until(() -> !storm.isAlive());
         await().atMost(Duration.ofSeconds(5)).until(() -> said("fork storm"));

@@ -226,18 +226,7 @@ final class Cgroup1Job implements BackendJob {
     @Override
     public void assign(long pid) {
         open();
-        if (ProcessHandle.of(pid).isEmpty()) {
-            throw new JobException("cannot assign pid " + pid + " to job " + name + ": no such process");
-        }
-        for (Path d : dirs.values()) {
-            try {
-                CgroupFiles.write(d.resolve("cgroup.procs"), String.valueOf(pid));
-            } catch (IOException e) {
-                throw new JobException("cannot assign pid " + pid + " to job " + name + ": " + e.getMessage(), e);
-            }
-        }
-        rlimits(limits).applyTo(pid);
-        processes.joined(pid);
+        JobStart.assign(pid, List.copyOf(dirs.values()), rlimits(limits), name, processes);
         loop.wake();
     }
 

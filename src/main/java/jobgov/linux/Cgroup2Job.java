@@ -149,16 +149,7 @@ final class Cgroup2Job implements BackendJob {
     @Override
     public void assign(long pid) {
         open();
-        if (ProcessHandle.of(pid).isEmpty()) {
-            throw new JobException("cannot assign pid " + pid + " to job " + name + ": no such process");
-        }
-        try {
-            CgroupFiles.write(dir.resolve("cgroup.procs"), Long.toString(pid));
-        } catch (IOException e) {
-            throw new JobException("cannot assign pid " + pid + " to job " + name + ": " + e.getMessage(), e);
-        }
-        rlimits(limits).applyTo(pid);
-        processes.joined(pid);
+        JobStart.assign(pid, List.of(dir), rlimits(limits), name, processes);
         loop.wake();
     }
 

@@ -8,7 +8,8 @@ import java.util.List;
 import jobgov.job.JobException;
 
 /**
- * Starting a command in a job without a moment outside it: {@code /bin/sh -c} writes its own pid into every
+ * Putting processes into a job. {@link #assign} moves a running process; {@link #start} starts a command
+ * without a moment outside the job: {@code /bin/sh -c} writes its own pid into every
  * {@code cgroup.procs} of the job, takes the per-process limits (ulimit), then execs the command, so the
  * returned Process is the command itself. Shared by the cgroup1 and cgroup2 jobs.
  */
@@ -16,6 +17,22 @@ final class JobStart {
     private static final String SCRIPT = "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit 126; shift; n=$((n-1)); done; ";
 
     private JobStart() {
+    }
+
+    /** Moves the running process {@code pid} into every cgroup directory of {@code dirs} and gives it the per-process limits. */
+    static void assign(long pid, List<Path> dirs, ProcessRlimits rlimits, String job, ProcessTracker tracker) {
+        if (ProcessHandle.of(pid).isEmpty()) {
+            throw new JobException("cannot assign pid " + pid + " to job " + job + ": no such process");
+        }
+        for (Path d : dirs) {
+            try {
+                CgroupFiles.write(d.resolve("cgroup.procs"), Long.toString(pid));
+            } catch (IOException e) {
+                throw new JobException("cannot assign pid " + pid + " to job " + job + ": " + e.getMessage(), e);
+            }
+        }
+        rlimits.applyTo(pid);
+        tracker.joined(pid);
     }
 
     /**

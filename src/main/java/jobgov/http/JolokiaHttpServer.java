@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.jolokia.core.api.LogHandler;
-import org.jolokia.jvmagent.handler.JolokiaHttpHandler;
 import org.jolokia.server.core.config.StaticConfiguration;
 import org.jolokia.server.core.service.JolokiaServiceManagerFactory;
 import org.jolokia.server.core.service.api.JolokiaContext;
@@ -84,7 +83,7 @@ final class JolokiaHttpServer implements AutoCloseable {
 
         // Our own MBeans are named jolokia:type=...,agent=AGENTID: a host's own Jolokia keeps its names.
         String agentId = "jobgov-" + ProcessHandle.current().pid();
-        StaticConfiguration config = new StaticConfiguration(Map.of(
+        StaticConfiguration config = new StaticConfiguration(pairs(
                 "agentContext", CONTEXT,
                 "agentId", agentId,
                 "agentDescription", "jobgov",
@@ -94,6 +93,12 @@ final class JolokiaHttpServer implements AutoCloseable {
                 "disableDetectors", "true",
                 "includeStackTrace", "false",
                 "serializeException", "false",
+                // Not even on request: stack traces and serialised exceptions describe the host's internals.
+                "allowErrorDetails", "false",
+                // Hard limits of the serializer (a request may ask for less, never more); see JolokiaHandler.
+                "maxDepth", Integer.toString(JolokiaHandler.MAX_DEPTH),
+                "maxCollectionSize", Integer.toString(JolokiaHandler.MAX_COLLECTION_SIZE),
+                "maxObjects", Integer.toString(JolokiaHandler.MAX_OBJECTS),
                 // No JSR-160 proxying to other JVMs, no multicast discovery; SSE would start non-daemon threads.
                 "disabledServices", "org.jolokia.service.jsr160.Jsr160RequestHandler,"
                         + "org.jolokia.service.discovery.JolokiaDiscovery,"
@@ -122,7 +127,7 @@ final class JolokiaHttpServer implements AutoCloseable {
                 + ":" + bound.getPort() + CONTEXT + "/";
         context.getAgentDetails().updateAgentParameters(url, options.user().isPresent());
 
-        HttpContext http = server.createContext(CONTEXT, Caller.around(new JolokiaHttpHandler(context)));
+        HttpContext http = server.createContext(CONTEXT, Caller.around(new JolokiaHandler(context, CONTEXT)));
         if (options.user().isPresent()) {
             char[] password = options.password().orElseThrow().read();
             http.setAuthenticator(new CallerAuthenticator(options.user().get(), password));
@@ -137,6 +142,14 @@ final class JolokiaHttpServer implements AutoCloseable {
                 ? " (writes and operations for user '" + options.user().get() + "')"
                 : " (read-only: no jolokiaUser given)"));
         return new JolokiaHttpServer(server, services, executor, url);
+    }
+
+    private static Map<String, String> pairs(String... keysAndValues) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
 
     /** The JDK's dispatcher thread inherits the daemon flag of the thread that starts the server. */

@@ -23,6 +23,9 @@ public final class FakeJob implements FakeJobMXBean {
 
     @Override
     public void setJobMemoryLimitBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("a memory limit is not negative: " + bytes); // fails only when applied
+        }
         memoryLimit = bytes;
     }
 

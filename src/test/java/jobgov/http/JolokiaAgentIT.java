@@ -194,8 +194,8 @@ class JolokiaAgentIT {
         governed(1);
         Object before = read(anonymous(), "LimitSpec");
         HttpResponse<String> malformed = operator().post("{\"type\":\"write\",");
-        assertEquals(200, malformed.statusCode());
-        assertTrue(malformed.body().contains("\"error\""), malformed.body());
+        assertEquals(400, malformed.statusCode(), malformed.body());
+        assertTrue(malformed.body().contains("invalid JSON"), malformed.body());
         Map<String, Object> unknown = operator().request("{\"type\":\"read\",\"mbean\":\"jobgov:type=Job,name=no-such-job\",\"attribute\":\"ActiveProcesses\"}");
         assertEquals(404, HttpJolokia.status(unknown));
         HttpResponse<String> wrongType = operator().post("{\"type\":\"write\",\"mbean\":\"" + mbean

@@ -163,10 +163,10 @@ class JolokiaHttpServerTest {
 
     @Test
     void badRequestsGetJolokiaErrorsAndChangeNothing() throws Exception {
-        // Malformed JSON: HTTP 200, the error in the body.
+        // Malformed JSON: HTTP 400 with the parser's reason.
         HttpResponse<String> malformed = operator.post("{\"type\":\"write\",\"mbean\":");
-        assertEquals(200, malformed.statusCode());
-        assertTrue(malformed.body().contains("\"status\":500") && malformed.body().contains("\"error\""), malformed.body());
+        assertEquals(400, malformed.statusCode(), malformed.body());
+        assertTrue(malformed.body().contains("invalid JSON"), malformed.body());
 
         // Unknown MBean: HTTP 200, status 404 in the body.
         Map<String, Object> unknown = operator.request("{\"type\":\"write\",\"mbean\":\"jobgov:type=Job,name=nope\","

@@ -341,6 +341,12 @@ BOOL GetExitCodeProcess(HANDLE process, DWORD *code) {
   return 1;
 }
 
+/* The stand-in's processes never end. */
+DWORD WaitForSingleObject(HANDLE h, DWORD ms) {
+  if (!get(h, KIND_PROCESS)) { errno = ERROR_INVALID_HANDLE; return 0xFFFFFFFF; }
+  return 0x102; /* WAIT_TIMEOUT */
+}
+
 BOOL InitializeProcThreadAttributeList(void *list, DWORD count, DWORD flags, SIZE_T *size) {
   (void) flags;
   SIZE_T need = 48 + 24 * (SIZE_T) count;
@@ -350,6 +356,16 @@ BOOL InitializeProcThreadAttributeList(void *list, DWORD count, DWORD flags, SIZ
 }
 
 /* ---- Stand-in controls for the tests (not kernel32) ---- */
+
+unsigned short GetActiveProcessorGroupCount(void) { return 1; }
+DWORD GetActiveProcessorCount(unsigned short group) { return group == 0 ? 4 : 0; }
+void *GetConsoleWindow(void) { return NULL; }
+BOOL GetVersionExW(void *info) {
+  if (*(DWORD *) info < 284) return fail(ERROR_INSUFFICIENT_BUFFER);
+  DWORD *v = info;
+  v[1] = 10; v[2] = 0; v[3] = 19045;
+  return 1;
+}
 
 int StandInAddProcesses(HANDLE job, int count, long first) {
   struct object *j = get(job, KIND_JOB);

@@ -36,6 +36,7 @@ public final class CompletionPortPump implements AutoCloseable {
     private final AtomicLong nextKey = new AtomicLong(1);
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile boolean closedFromPump;
 
     private CompletionPortPump(Kernel32Jobs api, HANDLE port, String name) {
         this.api = api;
@@ -83,6 +84,16 @@ public final class CompletionPortPump implements AutoCloseable {
         IntByReference message = new IntByReference();
         ULONG_PTRByReference key = new ULONG_PTRByReference();
         PointerByReference overlapped = new PointerByReference();
+        try {
+            drain(message, key, overlapped);
+        } finally {
+            if (closedFromPump) {
+                api.CloseHandle(port); // close() ran on this thread and left the port to be closed here
+            }
+        }
+    }
+
+    private void drain(IntByReference message, ULONG_PTRByReference key, PointerByReference overlapped) {
         while (running) {
             boolean ok = api.GetQueuedCompletionStatus(port, message, key, overlapped, JobConstants.INFINITE);
             if (!ok) {
@@ -120,6 +131,12 @@ public final class CompletionPortPump implements AutoCloseable {
         }
         running = false;
         sinks.clear();
+        if (Thread.currentThread() == thread) {
+            // Called by a listener (a job closed from its own event): the loop ends when the listener
+            // returns; the thread cannot wait for itself.
+            closedFromPump = true;
+            return;
+        }
         if (!api.PostQueuedCompletionStatus(port, 0, null, null)) {
             LOG.log(System.Logger.Level.WARNING, "PostQueuedCompletionStatus failed: " + Win32Error.describe(api.lastError()));
         }

@@ -28,6 +28,7 @@ public final class JobConstants {
     public static final int JobObjectCpuRateControlInformation = 15;
     public static final int JobObjectCompletionFilter = 16;
     public static final int JobObjectCompletionCounter = 17;
+    public static final int JobObjectMemoryUsageInformation = 28;
     public static final int JobObjectNetRateControlInformation = 32;
     public static final int JobObjectNotificationLimitInformation2 = 33;
     public static final int JobObjectLimitViolationInformation2 = 34;
@@ -155,6 +156,7 @@ public final class JobConstants {
     public static final int ERROR_ALREADY_EXISTS = 183;
     public static final int ERROR_MORE_DATA = 234;
     public static final int ERROR_ABANDONED_WAIT_0 = 735;
+    public static final int ERROR_NOT_ALL_ASSIGNED = 1300;
     public static final int ERROR_PRIVILEGE_NOT_HELD = 1314;
     public static final int ERROR_NOT_ENOUGH_QUOTA = 1816;
 

@@ -231,6 +231,28 @@ public final class JobInformation {
         }
     }
 
+    /** JobObjectMemoryUsageInformation (class 28): the job's committed memory now and its peak. */
+    @Structure.FieldOrder({"JobMemory", "PeakJobMemoryUsed"})
+    public static class JOBOBJECT_MEMORY_USAGE_INFORMATION extends JobStructure {
+        public long JobMemory;
+        public long PeakJobMemoryUsed;
+    }
+
+    /** One processor group's share of an affinity (JobObjectGroupInformationEx is an array of these). */
+    @Structure.FieldOrder({"Mask", "Group", "Reserved"})
+    public static class GROUP_AFFINITY extends JobStructure {
+        public ULONG_PTR Mask = new ULONG_PTR();
+        public short Group;
+        public short[] Reserved = new short[3];
+
+        public GROUP_AFFINITY() {
+        }
+
+        GROUP_AFFINITY(Pointer p) {
+            super(p);
+        }
+    }
+
     /** Every structure above, for the layout test. */
     public static List<Class<? extends JobStructure>> all() {
         return List.of(JOBOBJECT_BASIC_LIMIT_INFORMATION.class, JOBOBJECT_EXTENDED_LIMIT_INFORMATION.class,
@@ -239,6 +261,7 @@ public final class JobInformation {
                 JOBOBJECT_END_OF_JOB_TIME_INFORMATION.class, JOBOBJECT_ASSOCIATE_COMPLETION_PORT.class,
                 JOBOBJECT_NOTIFICATION_LIMIT_INFORMATION.class, JOBOBJECT_LIMIT_VIOLATION_INFORMATION.class,
                 JOBOBJECT_CPU_RATE_CONTROL_INFORMATION.class, JOBOBJECT_NET_RATE_CONTROL_INFORMATION.class,
-                JOBOBJECT_IO_RATE_CONTROL_INFORMATION.class, STARTUPINFOEXW.class);
+                JOBOBJECT_IO_RATE_CONTROL_INFORMATION.class, STARTUPINFOEXW.class,
+                JOBOBJECT_MEMORY_USAGE_INFORMATION.class, GROUP_AFFINITY.class);
     }
 }

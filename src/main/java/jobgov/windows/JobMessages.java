@@ -39,6 +39,12 @@ public final class JobMessages {
 
         /** JobObjectLimitViolationInformation, or null when the query failed. */
         JOBOBJECT_LIMIT_VIOLATION_INFORMATION violation();
+
+        /** The job's committed memory now (JobObjectMemoryUsageInformation), or UNKNOWN. */
+        default long jobMemoryUsed() {
+            JOBOBJECT_LIMIT_VIOLATION_INFORMATION v = violation();
+            return v == null ? JobCounters.UNKNOWN : v.JobMemory;
+        }
     }
 
     /** The events for one message; empty for messages the model has no record for (cycle-time limit, silo terminated). */
@@ -47,7 +53,8 @@ public final class JobMessages {
         return switch (message) {
             case JOB_OBJECT_MSG_END_OF_JOB_TIME -> List.of(new JobEvent.EndOfJobTime(time, l.jobTime(), job.userTime()));
             case JOB_OBJECT_MSG_END_OF_PROCESS_TIME -> List.of(new JobEvent.EndOfProcessTime(time, pid, l.processTime()));
-            case JOB_OBJECT_MSG_ACTIVE_PROCESS_LIMIT -> List.of(new JobEvent.ActiveProcessLimit(time, pid,
+            // The kernel sends no pid with this message (lpOverlapped is not a process id): 0, as the Linux backends.
+            case JOB_OBJECT_MSG_ACTIVE_PROCESS_LIMIT -> List.of(new JobEvent.ActiveProcessLimit(time, 0,
                     l.activeProcesses() == null ? 0 : l.activeProcesses(), job.activeProcesses()));
             case JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO -> List.of(new JobEvent.ActiveProcessZero(time));
             case JOB_OBJECT_MSG_NEW_PROCESS -> List.of(new JobEvent.NewProcess(time, pid));
@@ -56,12 +63,9 @@ public final class JobMessages {
             case JOB_OBJECT_MSG_ABNORMAL_EXIT_PROCESS -> List.of(new JobEvent.AbnormalExit(time, pid, job.exitCode(pid), null));
             case JOB_OBJECT_MSG_PROCESS_MEMORY_LIMIT -> List.of(new JobEvent.ProcessMemoryLimit(time, pid,
                     orUnknown(l.processMemoryBytes())));
-            case JOB_OBJECT_MSG_JOB_MEMORY_LIMIT -> {
-                JOBOBJECT_LIMIT_VIOLATION_INFORMATION v = job.violation();
-                // Windows fails the allocation instead of killing: there is no OOM-kill count.
-                yield List.of(new JobEvent.JobMemoryLimit(time, pid, orUnknown(l.jobMemoryBytes()),
-                        v == null ? JobCounters.UNKNOWN : v.JobMemory, JobCounters.UNKNOWN));
-            }
+            // Windows fails the allocation instead of killing: there is no OOM-kill count.
+            case JOB_OBJECT_MSG_JOB_MEMORY_LIMIT -> List.of(new JobEvent.JobMemoryLimit(time, pid, orUnknown(l.jobMemoryBytes()),
+                    job.jobMemoryUsed(), JobCounters.UNKNOWN));
             case JOB_OBJECT_MSG_NOTIFICATION_LIMIT -> notificationLimits(time, job.violation());
             default -> List.of();
         };

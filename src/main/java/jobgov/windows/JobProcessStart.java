@@ -15,6 +15,7 @@ import com.sun.jna.platform.win32.WinNT.HANDLEByReference;
 import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,6 +42,10 @@ final class JobProcessStart {
         WString directory = pb.directory() == null ? null : new WString(pb.directory().getAbsolutePath());
         Std std = new Std(api);
         Memory attributes = null;
+        // lpValue of UpdateProcThreadAttribute is referenced, not copied, until DeleteProcThreadAttributeList:
+        // these must stay reachable (and so unfreed) until then.
+        Memory handles = null;
+        Memory jobs = null;
         WinBase.PROCESS_INFORMATION pi = new WinBase.PROCESS_INFORMATION();
         try {
             std.open(pb);
@@ -52,12 +57,12 @@ final class JobProcessStart {
             if (!api.InitializeProcThreadAttributeList(attributes, count, 0, size)) {
                 throw new JobException("InitializeProcThreadAttributeList failed: " + Win32Error.describe(api.lastError()));
             }
-            Memory handles = handleArray(inherited);
+            handles = handleArray(inherited);
             if (!api.UpdateProcThreadAttribute(attributes, 0, new ULONG_PTR(PROC_THREAD_ATTRIBUTE_HANDLE_LIST), handles,
                     new SIZE_T(handles.size()), null, null)) {
                 throw new JobException("UpdateProcThreadAttribute(handle list) failed: " + Win32Error.describe(api.lastError()));
             }
-            Memory jobs = handleArray(chain.stream().map(WindowsJob::handle).toList());
+            jobs = handleArray(chain.stream().map(WindowsJob::handle).toList());
             if (jobList && !api.UpdateProcThreadAttribute(attributes, 0, new ULONG_PTR(PROC_THREAD_ATTRIBUTE_JOB_LIST), jobs,
                     new SIZE_T(jobs.size()), null, null)) {
                 throw new JobException("UpdateProcThreadAttribute(job list) failed: " + Win32Error.describe(api.lastError()));
@@ -68,7 +73,10 @@ final class JobProcessStart {
             si.hStdOutput = std.childOut;
             si.hStdError = std.childErr;
             si.lpAttributeList = attributes;
-            int flags = CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW | (jobList ? 0 : CREATE_SUSPENDED);
+            // As the JDK: a console child shares our console; only without one is it kept windowless, which
+            // makes Windows start a conhost.exe for it, in the job.
+            int flags = CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT | (jobList ? 0 : CREATE_SUSPENDED)
+                    | (api.GetConsoleWindow() == null ? CREATE_NO_WINDOW : 0);
             if (!api.CreateProcessW(null, commandLine, null, null, true, flags, environment, directory, si, pi)) {
                 throw new JobException("cannot start " + pb.command() + ": CreateProcess failed: " + Win32Error.describe(api.lastError()));
             }
@@ -79,6 +87,8 @@ final class JobProcessStart {
             if (attributes != null) {
                 api.DeleteProcThreadAttributeList(attributes);
             }
+            Reference.reachabilityFence(handles);
+            Reference.reachabilityFence(jobs);
             std.closeChildEnds();
         }
         if (!jobList) {

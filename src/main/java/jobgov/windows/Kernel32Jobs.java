@@ -61,6 +61,55 @@ public interface Kernel32Jobs extends Library {
         return Native.getLastError();
     }
 
+    /**
+     * Enables {@code privilege} (e.g. SeIncreaseBasePriorityPrivilege) in this process's token through
+     * advapi32 (jna-platform). Holding a privilege is not enough: the kernel checks that it is enabled.
+     * Returns ERROR_SUCCESS, ERROR_NOT_ALL_ASSIGNED when the account does not hold it, or the failing
+     * call's error.
+     */
+    default int enablePrivilege(String privilege) {
+        com.sun.jna.platform.win32.Advapi32 advapi;
+        try {
+            advapi = com.sun.jna.platform.win32.Advapi32.INSTANCE;
+        } catch (LinkageError notWindows) {
+            // Only off Windows (the stand-in kernel32 on Linux): nothing to enable, SetInformationJobObject decides.
+            return JobConstants.ERROR_SUCCESS;
+        }
+        HANDLEByReference token = new HANDLEByReference();
+        if (!advapi.OpenProcessToken(GetCurrentProcess(), com.sun.jna.platform.win32.WinNT.TOKEN_ADJUST_PRIVILEGES
+                | com.sun.jna.platform.win32.WinNT.TOKEN_QUERY, token)) {
+            return Native.getLastError();
+        }
+        try {
+            var luid = new com.sun.jna.platform.win32.WinNT.LUID();
+            if (!advapi.LookupPrivilegeValue(null, privilege, luid)) {
+                return Native.getLastError();
+            }
+            var tp = new com.sun.jna.platform.win32.WinNT.TOKEN_PRIVILEGES(1);
+            tp.Privileges[0] = new com.sun.jna.platform.win32.WinNT.LUID_AND_ATTRIBUTES(luid,
+                    new com.sun.jna.platform.win32.WinDef.DWORD(com.sun.jna.platform.win32.WinNT.SE_PRIVILEGE_ENABLED));
+            if (!advapi.AdjustTokenPrivileges(token.getValue(), false, tp, 0, null, null)) {
+                return Native.getLastError();
+            }
+            // Success with ERROR_NOT_ALL_ASSIGNED means the token does not hold the privilege at all.
+            return Native.getLastError();
+        } finally {
+            CloseHandle(token.getValue());
+        }
+    }
+
+    /** The Windows build number (10240 is Windows 10 1507, 14393 is 1607), or 0 when unknown. */
+    default int windowsBuild() {
+        // OSVERSIONINFOEXW: 284 bytes, dwOSVersionInfoSize first, dwBuildNumber at 12. The JDK's launcher
+        // manifest declares Windows 10, so the answer is not capped at Windows 8.
+        com.sun.jna.Memory v = new com.sun.jna.Memory(284);
+        v.clear();
+        v.setInt(0, 284);
+        return GetVersionExW(v) ? v.getInt(12) : 0;
+    }
+
+    boolean GetVersionExW(Pointer osVersionInfoEx);
+
     // ---- Job objects (jobapi2.h) ----
 
     HANDLE CreateJobObjectW(Pointer securityAttributes, WString name);
@@ -93,6 +142,16 @@ public interface Kernel32Jobs extends Library {
             PointerByReference overlapped, int milliseconds);
 
     boolean PostQueuedCompletionStatus(HANDLE completionPort, int numberOfBytes, Pointer completionKey, Pointer overlapped);
+
+    // ---- Processors and consoles ----
+
+    /** Processor groups on this machine (1 up to 64 logical processors per group). */
+    short GetActiveProcessorGroupCount();
+
+    int GetActiveProcessorCount(short groupNumber);
+
+    /** The console window of this process, or null when it has none (a service, javaw). */
+    Pointer GetConsoleWindow();
 
     // ---- Processes and handles ----
 

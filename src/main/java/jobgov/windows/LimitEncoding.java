@@ -42,7 +42,42 @@ public final class LimitEncoding {
             JOBOBJECT_CPU_RATE_CONTROL_INFORMATION cpu,
             JOBOBJECT_NET_RATE_CONTROL_INFORMATION net,
             JOBOBJECT_IO_RATE_CONTROL_INFORMATION io,
-            JOBOBJECT_NOTIFICATION_LIMIT_INFORMATION notification) {
+            JOBOBJECT_NOTIFICATION_LIMIT_INFORMATION notification,
+            /** JobObjectGroupInformationEx: GROUP_AFFINITY entries, on a machine with more than one processor group. */
+            Memory groupAffinity) {
+    }
+
+    /** One processor group of 64 CPUs: the model before processor groups, used where the machine is not asked. */
+    static final int[] ONE_GROUP = {64};
+
+    /** Limit flags of the extended class the model encodes; every other bit is kept as the kernel has it. */
+    static final int MODELLED_FLAGS = JOB_OBJECT_LIMIT_WORKINGSET | JOB_OBJECT_LIMIT_PROCESS_TIME | JOB_OBJECT_LIMIT_JOB_TIME
+            | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_AFFINITY | JOB_OBJECT_LIMIT_PRIORITY_CLASS
+            | JOB_OBJECT_LIMIT_PRESERVE_JOB_TIME | JOB_OBJECT_LIMIT_SCHEDULING_CLASS | JOB_OBJECT_LIMIT_PROCESS_MEMORY
+            | JOB_OBJECT_LIMIT_JOB_MEMORY | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION | JOB_OBJECT_LIMIT_BREAKAWAY_OK
+            | JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+
+    /**
+     * Read-modify-write of the extended class: {@code next} keeps the flags the model does not encode (e.g.
+     * SUBSET_AFFINITY set by another holder of the job), and a preserved job time keeps its value.
+     */
+    static void keepUnmodelled(JOBOBJECT_EXTENDED_LIMIT_INFORMATION now, JOBOBJECT_EXTENDED_LIMIT_INFORMATION next) {
+        var n = next.BasicLimitInformation;
+        var c = now.BasicLimitInformation;
+        n.LimitFlags |= c.LimitFlags & ~MODELLED_FLAGS;
+        if ((n.LimitFlags & JOB_OBJECT_LIMIT_PRESERVE_JOB_TIME) != 0) {
+            n.PerJobUserTimeLimit = c.PerJobUserTimeLimit;
+        }
+    }
+
+    static JOBOBJECT_END_OF_JOB_TIME_INFORMATION endOfJobTime(JobTimeAction action) {
+        var eoj = new JOBOBJECT_END_OF_JOB_TIME_INFORMATION();
+        eoj.EndOfJobTimeAction = action == JobTimeAction.POST ? JOB_OBJECT_POST_AT_END_OF_JOB : JOB_OBJECT_TERMINATE_AT_END_OF_JOB;
+        return eoj;
+    }
+
+    public static Encoded encode(JobLimits next, JobLimits current) {
+        return encode(next, current, ONE_GROUP);
     }
 
     /** Percent of the machine (0-100] to CpuRate units (1/100 %, 1-10000). */
@@ -70,9 +105,13 @@ public final class LimitEncoding {
      * {@code next} does not is written with its "off" value) and whether the per-job time limit is kept
      * running (same limit: JOB_OBJECT_LIMIT_PRESERVE_JOB_TIME, which does not restart the job's clock).
      *
-     * @throws LimitRefusedException for values Windows cannot represent (affinity beyond CPU 63)
+     * {@code groups} holds the number of active processors of each processor group: with one group the
+     * affinity is the basic limit's mask; with more, CPU n is counted across the groups in order and written
+     * as GROUP_AFFINITY entries (JobObjectGroupInformationEx), and no basic affinity is set.
+     *
+     * @throws LimitRefusedException for values Windows cannot represent (a CPU this machine does not have)
      */
-    public static Encoded encode(JobLimits next, JobLimits current) {
+    public static Encoded encode(JobLimits next, JobLimits current, int[] groups) {
         JobLimits cur = current == null ? JobLimits.NONE : current;
         var x = new JOBOBJECT_EXTENDED_LIMIT_INFORMATION();
         JOBOBJECT_BASIC_LIMIT_INFORMATION b = x.BasicLimitInformation;
@@ -97,7 +136,12 @@ public final class LimitEncoding {
             flags |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
             b.ActiveProcessLimit = next.activeProcesses();
         }
-        if (next.affinity() != null) {
+        Memory groupAffinity = null;
+        if (groups.length > 1) {
+            if (next.affinity() != null || cur.affinity() != null) {
+                groupAffinity = groupAffinity(next.affinity(), groups);
+            }
+        } else if (next.affinity() != null) {
             if (next.affinity().highest() > 63) {
                 throw new LimitRefusedException(Limit.AFFINITY, "windows",
                         "CPU " + next.affinity().highest() + " is outside processor group 0 (a job's affinity mask covers CPUs 0-63)");
@@ -137,12 +181,7 @@ public final class LimitEncoding {
         }
         b.LimitFlags = flags;
 
-        JOBOBJECT_END_OF_JOB_TIME_INFORMATION eoj = null;
-        if (next.jobTime() != null) {
-            eoj = new JOBOBJECT_END_OF_JOB_TIME_INFORMATION();
-            eoj.EndOfJobTimeAction = next.jobTimeAction() == JobTimeAction.POST
-                    ? JOB_OBJECT_POST_AT_END_OF_JOB : JOB_OBJECT_TERMINATE_AT_END_OF_JOB;
-        }
+        JOBOBJECT_END_OF_JOB_TIME_INFORMATION eoj = next.jobTime() == null ? null : endOfJobTime(next.jobTimeAction());
 
         JOBOBJECT_BASIC_UI_RESTRICTIONS ui = null;
         if (next.uiRestrictions() != null || cur.uiRestrictions() != null) {
@@ -227,7 +266,50 @@ public final class LimitEncoding {
                 n.IoWriteBytesLimit = next.ioWriteNotifyBytes();
             }
         }
-        return new Encoded(x, eoj, ui, cpu, net, io, n);
+        return new Encoded(x, eoj, ui, cpu, net, io, n, groupAffinity);
+    }
+
+    /**
+     * GROUP_AFFINITY entries for {@code cpus} (null: every processor of every group, which lifts a previous
+     * affinity), one per group that has a CPU of the set.
+     */
+    static Memory groupAffinity(CpuSet cpus, int[] groups) {
+        int total = 0;
+        for (int g : groups) {
+            total += g;
+        }
+        if (cpus != null && cpus.highest() >= total) {
+            throw new LimitRefusedException(Limit.AFFINITY, "windows",
+                    "CPU " + cpus.highest() + " does not exist: this machine has " + total + " processors in " + groups.length + " groups");
+        }
+        long[] masks = new long[groups.length];
+        int first = 0;
+        for (int g = 0; g < groups.length; g++) {
+            for (int bit = 0; bit < groups[g]; bit++) {
+                if (cpus == null || cpus.cpus().get(first + bit)) {
+                    masks[g] |= 1L << bit;
+                }
+            }
+            first += groups[g];
+        }
+        int used = 0;
+        for (long m : masks) {
+            used += m == 0 ? 0 : 1;
+        }
+        int size = new JobInformation.GROUP_AFFINITY().size();
+        Memory out = new Memory((long) size * used);
+        out.clear();
+        int i = 0;
+        for (int g = 0; g < groups.length; g++) {
+            if (masks[g] == 0) {
+                continue;
+            }
+            var ga = new JobInformation.GROUP_AFFINITY(out.share((long) size * i++));
+            ga.Mask = new ULONG_PTR(masks[g]);
+            ga.Group = (short) g;
+            ga.write();
+        }
+        return out;
     }
 
     /**

@@ -55,7 +55,11 @@ final class FakeKernel32 implements Kernel32Jobs {
         volatile boolean closed;
     }
 
-    record Proc(long pid) {
+    /** A process object; {@code stranger}: opened by a pid that was reused by a process outside every job. */
+    record Proc(long pid, boolean stranger) {
+        Proc(long pid) {
+            this(pid, false);
+        }
     }
 
     record Thread0(long pid) {
@@ -71,6 +75,23 @@ final class FakeKernel32 implements Kernel32Jobs {
     /** What JobObjectLimitViolationInformation answers (null: the query fails). */
     volatile JobInformation.JOBOBJECT_LIMIT_VIOLATION_INFORMATION violation;
     volatile int lastCreationFlags;
+    /** Pids reused by processes outside every job: OpenProcess on them gives a stranger. */
+    final Set<Long> recycled = ConcurrentHashMap.newKeySet();
+    /** Pids the process-id list still reports although they belong to strangers now. */
+    final Set<Long> listedStrangers = ConcurrentHashMap.newKeySet();
+    /** Whether this process has a console window (GetConsoleWindow). */
+    volatile boolean console = true;
+    /** Active processors per processor group. */
+    volatile int[] processorGroups = {4};
+    volatile int build = 22631;
+    /** What enablePrivilege answers; the privileges asked for are recorded in {@link #calls}. */
+    volatile int privilegeError = ERROR_SUCCESS;
+    /** Set when a handle was closed while a query on it was still running (a use-after-close). */
+    volatile String closedWhileInUse;
+    /** When set, the process-id list query waits for it (after counting down {@link #queryEntered}). */
+    volatile java.util.concurrent.CountDownLatch queryGate;
+    final java.util.concurrent.CountDownLatch queryEntered = new java.util.concurrent.CountDownLatch(1);
+    private final Map<Long, Integer> inFlight = new ConcurrentHashMap<>();
     volatile String lastCommandLine;
     private final AtomicLong nextHandle = new AtomicLong(0x100);
     private final AtomicLong nextPid = new AtomicLong(1000);
@@ -179,6 +200,15 @@ final class FakeKernel32 implements Kernel32Jobs {
 
     @Override
     public boolean IsProcessInJob(HANDLE process, HANDLE job, IntByReference result) {
+        Object o = objects.get(Pointer.nativeValue(process.getPointer()));
+        if (o instanceof Proc p && p.stranger()) {
+            result.setValue(0);
+            return true;
+        }
+        if (job == null) {
+            result.setValue(named.values().stream().anyMatch(j -> j.pids.contains(pidOf(process))) ? 1 : 0);
+            return true;
+        }
         result.setValue(job(job).pids.contains(pidOf(process)) ? 1 : 0);
         return true;
     }
@@ -200,14 +230,38 @@ final class FakeKernel32 implements Kernel32Jobs {
 
     @Override
     public boolean QueryInformationJobObject(HANDLE job, int infoClass, Pointer info, int length, IntByReference returnLength) {
+        long h = Pointer.nativeValue(job.getPointer());
+        inFlight.merge(h, 1, Integer::sum);
+        try {
+            return query(job, infoClass, info, length);
+        } finally {
+            inFlight.merge(h, -1, Integer::sum);
+        }
+    }
+
+    private boolean query(HANDLE job, int infoClass, Pointer info, int length) {
         Job j = job(job);
         calls.add("QueryInformationJobObject:" + infoClass);
+        if (j == null) {
+            lastError.set(ERROR_INVALID_HANDLE);
+            return false;
+        }
         if (fail("QueryInformationJobObject:" + infoClass)) {
             return false;
         }
         switch (infoClass) {
             case JobObjectBasicProcessIdList -> {
+                var gate = queryGate;
+                if (gate != null) {
+                    queryEntered.countDown();
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 List<Long> pids = new ArrayList<>(new LinkedHashSet<>(j.pids));
+                pids.addAll(listedStrangers);
                 int capacity = (length - 8) / 8;
                 info.setInt(0, pids.size());
                 int n = Math.min(capacity, pids.size());
@@ -316,6 +370,9 @@ final class FakeKernel32 implements Kernel32Jobs {
 
     @Override
     public boolean CloseHandle(HANDLE h) {
+        if (inFlight.getOrDefault(Pointer.nativeValue(h.getPointer()), 0) > 0) {
+            closedWhileInUse = "CloseHandle(" + Pointer.nativeValue(h.getPointer()) + ") while a query on it was running";
+        }
         Object o = objects.remove(Pointer.nativeValue(h.getPointer()));
         if (o instanceof Job j) {
             calls.add("CloseHandle:job:" + j.name);
@@ -349,11 +406,15 @@ final class FakeKernel32 implements Kernel32Jobs {
     @Override
     public HANDLE OpenProcess(int access, boolean inherit, int pid) {
         calls.add("OpenProcess:" + pid);
-        return handle(new Proc(pid));
+        return handle(new Proc(pid, recycled.contains((long) pid)));
     }
 
     @Override
     public boolean GetExitCodeProcess(HANDLE process, IntByReference code) {
+        if (isStranger(process)) {
+            code.setValue(STILL_ACTIVE);
+            return true;
+        }
         Integer c = exitCodes.get(pidOf(process));
         code.setValue(c == null ? STILL_ACTIVE : c);
         return true;
@@ -362,6 +423,10 @@ final class FakeKernel32 implements Kernel32Jobs {
     @Override
     public boolean TerminateProcess(HANDLE process, int exitCode) {
         long pid = pidOf(process);
+        if (isStranger(process)) {
+            calls.add("TerminateProcess:stranger:" + pid);
+            return true;
+        }
         calls.add("TerminateProcess:" + pid);
         exitCodes.put(pid, exitCode);
         for (Job j : named.values()) {
@@ -372,6 +437,9 @@ final class FakeKernel32 implements Kernel32Jobs {
 
     @Override
     public int WaitForSingleObject(HANDLE handle, int ms) {
+        if (isStranger(handle)) {
+            return WAIT_TIMEOUT;
+        }
         return exitCodes.containsKey(pidOf(handle)) ? WAIT_OBJECT_0 : WAIT_TIMEOUT;
     }
 
@@ -473,6 +541,42 @@ final class FakeKernel32 implements Kernel32Jobs {
     public boolean WriteFile(HANDLE file, byte[] buffer, int toWrite, IntByReference written, Pointer overlapped) {
         written.setValue(toWrite);
         return true;
+    }
+
+    private boolean isStranger(HANDLE h) {
+        return objects.get(Pointer.nativeValue(h.getPointer())) instanceof Proc p && p.stranger();
+    }
+
+    @Override
+    public short GetActiveProcessorGroupCount() {
+        return (short) processorGroups.length;
+    }
+
+    @Override
+    public int GetActiveProcessorCount(short group) {
+        return processorGroups[group];
+    }
+
+    @Override
+    public Pointer GetConsoleWindow() {
+        return console ? new Pointer(0x77) : null;
+    }
+
+    @Override
+    public int enablePrivilege(String privilege) {
+        calls.add("enablePrivilege:" + privilege);
+        return privilegeError;
+    }
+
+    @Override
+    public boolean GetVersionExW(Pointer info) {
+        info.setInt(12, build);
+        return true;
+    }
+
+    @Override
+    public int windowsBuild() {
+        return build;
     }
 
     /** Object counts by kind, to check nothing leaks. */

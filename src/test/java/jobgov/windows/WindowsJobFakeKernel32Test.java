@@ -137,7 +137,9 @@ class WindowsJobFakeKernel32Test {
         assertEquals(1, c.activeProcesses());
         assertEquals(5, c.readOperations());
         assertEquals(4096, c.readBytes());
-        assertEquals(JobCounters.UNKNOWN, c.jobMemoryUsedBytes(), "violation query failed: unknown, not 0");
+        assertEquals(0, c.jobMemoryUsedBytes(), "from JobObjectMemoryUsageInformation");
+        fake.failures.put("QueryInformationJobObject:" + JobObjectMemoryUsageInformation, ERROR_INVALID_PARAMETER);
+        assertEquals(JobCounters.UNKNOWN, j.counters().jobMemoryUsedBytes(), "class 28 and violation queries failed: unknown, not 0");
     }
 
     @Test
@@ -148,6 +150,7 @@ class WindowsJobFakeKernel32Test {
         b.subscribe(bEvents::add);
         fake.exitCodes.put(99L, 3);
         FakeKernel32.Job ka = fake.named.get("Local\\jobgov-a");
+        ka.pids.add(99L);
         fake.post(ka, JOB_OBJECT_MSG_NEW_PROCESS, 99);
         fake.post(ka, JOB_OBJECT_MSG_EXIT_PROCESS, 99);
         await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 2);

@@ -1,7 +1,7 @@
 /*
  * Replays the Windows backend's kernel32 call sequence (jobgov.windows.WindowsJob / JobProcessStart /
- * CompletionPortPump) as a Win64 program, to run under Wine with scripts/wine-replay. Optional, not
- * CI. Wine 8 implements job membership, nesting, kill-on-close, TerminateJobObject, the process-id
+ * CompletionPortPump) as a Win64 program, to run under Wine with scripts/wine-replay (WineReplayIT runs
+ * it in CI). Wine 8 implements job membership, nesting, kill-on-close, TerminateJobObject, the process-id
  * list and process messages, but enforces no limit: the limit lines below only show whether the call
  * is accepted, never that a limit holds.
  */
@@ -13,7 +13,7 @@ static int failures;
 #define CHECK(cond, what) do { if (cond) printf("OK   %s\n", what); else { printf("FAIL %s (error %lu)\n", what, GetLastError()); failures++; } } while (0)
 #define INFO(ok, what) printf("%-4s %s%s (error %lu)\n", (ok) ? "ACK" : "NAK", what, (ok) ? "" : " refused", (ok) ? 0UL : GetLastError())
 
-static PROCESS_INFORMATION spawn(HANDLE *jobs, int njobs, BOOL jobList) {
+static PROCESS_INFORMATION spawnWith(HANDLE *jobs, int njobs, BOOL jobList, DWORD window) {
   WCHAR self[MAX_PATH], cmd[MAX_PATH + 16];
   GetModuleFileNameW(NULL, self, MAX_PATH);
   swprintf(cmd, MAX_PATH + 16, L"\"%ls\" sleep", self);
@@ -26,7 +26,7 @@ static PROCESS_INFORMATION spawn(HANDLE *jobs, int njobs, BOOL jobList) {
   si.StartupInfo.cb = sizeof si;
   si.lpAttributeList = list;
   PROCESS_INFORMATION pi = {0};
-  DWORD flags = EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW | (jobList ? 0 : CREATE_SUSPENDED);
+  DWORD flags = EXTENDED_STARTUPINFO_PRESENT | window | (jobList ? 0 : CREATE_SUSPENDED);
   if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, flags, NULL, NULL, &si.StartupInfo, &pi)) {
     printf("FAIL CreateProcessW (error %lu)\n", GetLastError());
     failures++;
@@ -37,6 +37,16 @@ static PROCESS_INFORMATION spawn(HANDLE *jobs, int njobs, BOOL jobList) {
   DeleteProcThreadAttributeList(list);
   HeapFree(GetProcessHeap(), 0, list);
   return pi;
+}
+
+/* JobProcessStart's rule, as the JDK's: CREATE_NO_WINDOW only when this process has no console. */
+static DWORD windowFlag(void) { return GetConsoleWindow() == NULL ? CREATE_NO_WINDOW : 0; }
+
+static PROCESS_INFORMATION spawn(HANDLE *jobs, int njobs, BOOL jobList) { return spawnWith(jobs, njobs, jobList, windowFlag()); }
+
+static DWORD members(HANDLE job) {
+  struct { DWORD assigned, listed; ULONG_PTR ids[16]; } list;
+  return QueryInformationJobObject(job, JobObjectBasicProcessIdList, &list, sizeof list, NULL) ? list.listed : 0;
 }
 
 static int drain(HANDLE port, ULONG_PTR wantKey, DWORD wantMsg, DWORD wantPid) {
@@ -89,9 +99,11 @@ int main(int argc, char **argv) {
 
   struct { DWORD assigned, listed; ULONG_PTR ids[1]; } small;
   BOOL ok = QueryInformationJobObject(job, JobObjectBasicProcessIdList, &small, sizeof small, NULL);
-  CHECK(!ok && GetLastError() == ERROR_MORE_DATA && small.assigned == 2, "process-id list: ERROR_MORE_DATA with the count");
+  /* 2 children, and a conhost.exe for each once it has started (no console here: CREATE_NO_WINDOW). */
+  CHECK(!ok && GetLastError() == ERROR_MORE_DATA && small.assigned >= 2, "process-id list: ERROR_MORE_DATA with the count");
   struct { DWORD assigned, listed; ULONG_PTR ids[8]; } big;
-  CHECK(QueryInformationJobObject(job, JobObjectBasicProcessIdList, &big, sizeof big, NULL) && big.listed == 2, "process-id list after growing");
+  CHECK(QueryInformationJobObject(job, JobObjectBasicProcessIdList, &big, sizeof big, NULL) && big.listed >= 2 && big.listed == big.assigned,
+        "process-id list after growing");
 
   CHECK(TerminateJobObject(job, 7), "TerminateJobObject(7)");
   DWORD code = 0;
@@ -106,6 +118,60 @@ int main(int argc, char **argv) {
   PROCESS_INFORMATION c = spawn(&kjob, 1, TRUE);
   CloseHandle(kjob);
   CHECK(WaitForSingleObject(c.hProcess, 5000) == WAIT_OBJECT_0, "kill-on-close: closing the last handle ends the process");
+
+  /* Issue 13, item 3: a console child started with CREATE_NO_WINDOW gets its own conhost.exe, in the job. */
+  printf("INFO this process has %s console\n", GetConsoleWindow() ? "a" : "no");
+  HANDLE cj = CreateJobObjectW(NULL, NULL);
+  PROCESS_INFORMATION nw = spawnWith(&cj, 1, TRUE, CREATE_NO_WINDOW);
+  DWORD withNoWindow = 0;
+  for (int i = 0; i < 100 && (withNoWindow = members(cj)) < 2; i++) Sleep(50); /* conhost.exe starts after the child */
+  CHECK(withNoWindow == 2, "CREATE_NO_WINDOW: a conhost.exe joins the job with the child");
+  printf("INFO CREATE_NO_WINDOW: %lu process(es) in the job for one child\n", withNoWindow);
+  TerminateJobObject(cj, 1);
+  WaitForSingleObject(nw.hProcess, 5000);
+  CloseHandle(cj);
+  cj = CreateJobObjectW(NULL, NULL);
+  PROCESS_INFORMATION rule = spawnWith(&cj, 1, TRUE, windowFlag());
+  Sleep(200);
+  DWORD withRule = members(cj);
+  printf("INFO the backend's console rule: %lu process(es) in the job for one child\n", withRule);
+  if (GetConsoleWindow() != NULL) CHECK(withRule == 1, "console rule: with a console, only the child is in the job (no conhost.exe)");
+  TerminateJobObject(cj, 1);
+  WaitForSingleObject(rule.hProcess, 5000);
+  CloseHandle(cj);
+
+  /* Item 1: closing a second handle (open by name) is not closing the job. */
+  WCHAR oname[64];
+  swprintf(oname, 64, L"Local\\jobgov-wine-open-%lu", GetCurrentProcessId());
+  HANDLE owner = CreateJobObjectW(NULL, oname);
+  SetInformationJobObject(owner, JobObjectExtendedLimitInformation, &k, sizeof k);
+  PROCESS_INFORMATION o = spawn(&owner, 1, TRUE);
+  HANDLE opened = OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, FALSE, oname);
+  CHECK(opened != NULL, "OpenJobObjectW of a kill-on-close job");
+  CloseHandle(opened);
+  CHECK(WaitForSingleObject(o.hProcess, 500) == WAIT_TIMEOUT, "closing an opened handle leaves the job's process running");
+  CloseHandle(owner);
+  CHECK(WaitForSingleObject(o.hProcess, 5000) == WAIT_OBJECT_0, "closing the creator's (last) handle ends it (kill-on-close)");
+
+  /* Item 5: a member is ended through a handle checked with IsProcessInJob; a non-member is recognised. */
+  HANDLE tj = CreateJobObjectW(NULL, NULL);
+  PROCESS_INFORMATION m = spawn(&tj, 1, TRUE);
+  PROCESS_INFORMATION outside = spawnWith(NULL, 0, TRUE, windowFlag());
+  /* Windows (Vista+) lets IsProcessInJob use PROCESS_QUERY_LIMITED_INFORMATION, as the backend asks;
+     Wine 8 answers ERROR_ACCESS_DENIED unless the handle has PROCESS_QUERY_INFORMATION. */
+  HANDLE byPid = OpenProcess(PROCESS_TERMINATE | PROCESS_QUERY_INFORMATION, FALSE, m.dwProcessId);
+  CHECK(byPid != NULL && IsProcessInJob(byPid, tj, &in) && in, "a member opened by pid: IsProcessInJob says so");
+  CHECK(TerminateProcess(byPid, 9) && WaitForSingleObject(m.hProcess, 5000) == WAIT_OBJECT_0, "TerminateProcess through that handle");
+  CHECK(GetExitCodeProcess(m.hProcess, &code) && code == 9, "exit code 9 read from a handle held since the start");
+  HANDLE other = OpenProcess(PROCESS_QUERY_INFORMATION, FALSE, outside.dwProcessId);
+  CHECK(other != NULL && IsProcessInJob(other, tj, &in) && !in, "a process outside the job: IsProcessInJob says no, it is left alone");
+  TerminateProcess(outside.hProcess, 0);
+  CloseHandle(other); CloseHandle(byPid); CloseHandle(tj);
+
+  /* Item 7 / issue 10: IsProcessInJob(self, NULL) tells whether this process already runs in a job. */
+  BOOL self = FALSE;
+  CHECK(IsProcessInJob(GetCurrentProcess(), NULL, &self), "IsProcessInJob(self, NULL) answers");
+  printf("INFO this process %s in a job\n", self ? "is" : "is not");
 
   CloseHandle(child);
   CloseHandle(job);

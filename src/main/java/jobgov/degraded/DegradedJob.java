@@ -5,8 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +25,7 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobException;
 import jobgov.job.JobLimits;
 import jobgov.job.JobSpec;
+import jobgov.linux.JobSignals;
 
 /**
  * A job without a kernel object: the processes it started or was given, and every descendant seen while
@@ -30,10 +34,15 @@ import jobgov.job.JobSpec;
  *
  * <p>All events come from one daemon thread, {@code jobgov-events-NAME}. Exit codes are known only for
  * processes this job started itself ({@link Process#onExit()}); for the others the exit event carries null.
+ *
+ * <p>Signals go through {@link JobSignals} (a pidfd, then the start time re-checked) when JNA and pidfds are there;
+ * this is the one use of the Linux backend's code here, and it degrades to {@link ProcessHandle#destroyForcibly}.
  */
 final class DegradedJob implements BackendJob {
     private static final long SWEEP_MILLIS = 100;
     private static final long TERMINATE_MILLIS = 2_000;
+    private static final int SIGKILL = 9;
+    private static final int SIGSTOP = 19;
 
     private final String name;
     private final Consumer<JobEvent> events;
@@ -131,7 +140,7 @@ final class DegradedJob implements BackendJob {
                 return;
             }
             for (ProcessHandle h : victims) {
-                if (h.destroyForcibly() && killed.add(h.pid())) {
+                if (signal(h, SIGKILL) && killed.add(h.pid())) {
                     terminatedProcesses.incrementAndGet();
                 }
             }
@@ -143,6 +152,49 @@ final class DegradedJob implements BackendJob {
                 }
             }
         }
+    }
+
+    @Override
+    public Set<Long> kill(Collection<Long> pids) {
+        return signal(pids, SIGKILL);
+    }
+
+    @Override
+    public Set<Long> stop(Collection<Long> pids) {
+        return canStop() ? signal(pids, SIGSTOP) : Set.of();
+    }
+
+    /** SIGSTOP needs a pidfd here: the JDK offers no way to stop a process. */
+    @Override
+    public boolean canStop() {
+        return JobSignals.pidfdAvailable();
+    }
+
+    private Set<Long> signal(Collection<Long> pids, int signal) {
+        Set<Long> spared = spared();
+        Map<Long, ProcessHandle> members = new HashMap<>();
+        live().forEach(h -> members.put(h.pid(), h));
+        Set<Long> sent = new LinkedHashSet<>();
+        for (long pid : pids) {
+            ProcessHandle h = members.get(pid);
+            if (h != null && !spared.contains(pid) && signal(h, signal)) {
+                sent.add(pid);
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * Signals the process {@code h} names, never a successor of its pid: with a pidfd held, the pid's start time must
+     * still be the one seen when it was listed ({@link ProcessHandle#equals} compares it). Without JNA or pidfds only
+     * SIGKILL is possible, through {@link ProcessHandle#destroyForcibly}, which checks the start time too but then calls
+     * kill(2) by pid: a reuse in the microseconds between remains possible there.
+     */
+    private static boolean signal(ProcessHandle h, int signal) {
+        if (JobSignals.pidfdAvailable()) {
+            return JobSignals.signalIf(h.pid(), pid -> ProcessHandle.of(pid).filter(h::equals).filter(DegradedJob::running).isPresent(), signal);
+        }
+        return signal == SIGKILL && h.destroyForcibly();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package jobgov.job;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /** One job as a backend holds it (a cgroup set, a Win32 job handle). Used only through {@link Job}. */
@@ -24,6 +26,23 @@ public interface BackendJob extends AutoCloseable {
 
     /** Kills every process of the job, double-forked ones included. Returns when the job is empty or the platform has done all it can. */
     void terminate(int exitCode);
+
+    /**
+     * Kills those of {@code pids} that are in the job (or a nested job) when the kill is sent, never this JVM and never
+     * a process that received a listed pid after its member died: the check is made while a handle on the process is
+     * held (a pidfd on Linux, a process handle and IsProcessInJob on Windows). Returns the pids killed.
+     */
+    Set<Long> kill(Collection<Long> pids);
+
+    /** Suspends (SIGSTOP) those of {@code pids} that are in the job, checked as {@link #kill} does; see {@link #canStop}. */
+    default Set<Long> stop(Collection<Long> pids) {
+        return Set.of();
+    }
+
+    /** Whether {@link #stop} suspends anything on this backend. */
+    default boolean canStop() {
+        return false;
+    }
 
     /** A nested job (child cgroup / nested Win32 job) whose processes also count against this one. */
     BackendJob createChild(JobSpec spec, Consumer<JobEvent> events);

@@ -99,6 +99,25 @@ public final class Job implements AutoCloseable {
         handle.terminate(exitCode);
     }
 
+    /**
+     * Kills those of {@code pids} still in this job (or a nested one) when the kill goes out, never this JVM and
+     * never a stranger that got a listed pid meanwhile (see {@link BackendJob#kill}). Returns the pids killed.
+     */
+    public Set<Long> kill(java.util.Collection<Long> pids) {
+        open();
+        return handle.kill(pids);
+    }
+
+    /** Suspends (SIGSTOP) those of {@code pids} still in this job, checked as {@link #kill}; nothing where {@link #canStop()} is false. */
+    public Set<Long> stop(java.util.Collection<Long> pids) {
+        open();
+        return handle.stop(pids);
+    }
+
+    public boolean canStop() {
+        return handle.canStop();
+    }
+
     /** A nested job: its processes are also in this job and count against its limits. */
     public Job createChild(JobSpec spec) {
         open();

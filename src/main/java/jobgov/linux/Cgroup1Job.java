@@ -39,10 +39,11 @@ import jobgov.linux.CgroupGuard.Operation;
  * only for processes started through {@link #start}), the job's user time (EndOfJobTime) and the notification
  * limits. Each wake-up re-reads the files; notifications are never counted.
  *
- * <p>Terminate: {@code cgroup.kill} on the unified directory; where that is missing, freezer FROZEN + SIGKILL
- * every task + THAWED, until empty. Keep-host: when this process is itself in the job (the Java agent puts its
- * host JVM there), terminate SIGKILLs every other process, repeating until only the caller is left, and never
- * writes cgroup.kill or freezes. Closing such a job first moves the caller back to the job's parent cgroups.
+ * <p>Terminate: {@code cgroup.kill} on the unified directory; where that is missing, freezer FROZEN (confirmed) +
+ * SIGKILL every task + THAWED, until empty. Keep-host: when this process is itself in the job (the Java agent puts
+ * its host JVM there), terminate SIGKILLs every other process through pidfds ({@link JobSignals}), repeating until
+ * only the caller is left, and never writes cgroup.kill or freezes. Closing such a job first moves the caller back
+ * to the job's parent cgroups. Single processes ({@link #kill}, {@link #stop}) are signalled through pidfds too.
  */
 final class Cgroup1Job implements BackendJob {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
@@ -573,7 +574,12 @@ final class Cgroup1Job implements BackendJob {
         killLoop(deadline, dir("freezer") != null);
     }
 
-    /** Freeze (when possible) + SIGKILL every task + thaw, until the job is empty (or only this process is left). */
+    /**
+     * SIGKILL every task until the job is empty (or only this process is left), never by a pid read earlier:
+     * through {@link JobSignals} (pidfds, membership re-read once they are open). With {@code freeze}, each round
+     * first freezes the job and waits for FROZEN, so no member can fork or exit (and free its pid) mid-round; on a
+     * kernel without pidfds only the tasks of the frozen freezer cgroup are signalled, by plain pid.
+     */
     private void killLoop(long deadline, boolean freeze) {
         Path freezer = dir("freezer");
         if (freeze) {
@@ -589,19 +595,39 @@ final class Cgroup1Job implements BackendJob {
                 return;
             }
             if (freeze) {
-                writeQuietly(freezer.resolve("freezer.state"), "FROZEN");
-            }
-            for (long pid : left) {
-                if (pid > 1) {
-                    Libc.C.kill((int) pid, Libc.SIGKILL);
+                try {
+                    if (frozen(freezer, deadline)) {
+                        Set<Long> inFreezer = CgroupFiles.procsRecursive(freezer);
+                        JobSignals.signalFrozen(inFreezer, this::allPids, Libc.SIGKILL);
+                        left.removeAll(inFreezer);
+                    }
+                    if (!left.isEmpty() && JobSignals.pidfdAvailable()) {
+                        JobSignals.signalMembers(left, this::allPids, Libc.SIGKILL); // members outside the freezer cgroup
+                    }
+                } finally {
+                    writeQuietly(freezer.resolve("freezer.state"), "THAWED");
                 }
-            }
-            if (freeze) {
-                writeQuietly(freezer.resolve("freezer.state"), "THAWED");
+            } else {
+                JobSignals.signalMembers(left, this::allPids, Libc.SIGKILL);
             }
             sleep(20);
         }
         throw new JobException("job " + name + ": processes still alive after 10 s of SIGKILL: " + allPids());
+    }
+
+    /** Asks the v1 freezer to freeze the job and waits (up to 1 s) until it says FROZEN: every task stopped. */
+    private static boolean frozen(Path freezer, long deadline) {
+        long until = Math.min(deadline, System.nanoTime() + 1_000_000_000L);
+        Path state = freezer.resolve("freezer.state");
+        do {
+            writeQuietly(state, "FROZEN");
+            String now = CgroupFiles.read(state);
+            if (now != null && now.trim().equals("FROZEN")) {
+                return true;
+            }
+            sleep(2);
+        } while (System.nanoTime() < until);
+        return false;
     }
 
     private boolean waitEmpty(long deadline) {
@@ -628,6 +654,21 @@ final class Cgroup1Job implements BackendJob {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public Set<Long> kill(java.util.Collection<Long> pids) {
+        return closed ? Set.of() : JobSignals.signalMembers(pids, this::allPids, Libc.SIGKILL);
+    }
+
+    @Override
+    public Set<Long> stop(java.util.Collection<Long> pids) {
+        return closed ? Set.of() : JobSignals.signalMembers(pids, this::allPids, Libc.SIGSTOP);
+    }
+
+    @Override
+    public boolean canStop() {
+        return true;
     }
 
     // ---- nesting, location, close ----

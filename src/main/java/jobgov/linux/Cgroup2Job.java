@@ -33,7 +33,7 @@ import jobgov.linux.CgroupGuard.Operation;
  *
  * <p>Terminate: {@code cgroup.kill}, which takes double-forked processes too. Keep-host, as in cgroup1: when
  * this process is inside the job (the Java agent governs its own JVM), no {@code cgroup.kill}: every other
- * process gets SIGKILL until only the caller is left.
+ * process gets SIGKILL through a pidfd ({@link JobSignals}) until only the caller is left.
  */
 final class Cgroup2Job implements BackendJob {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
@@ -300,9 +300,7 @@ final class Cgroup2Job implements BackendJob {
                 return;
             }
             if (selfInside()) {
-                for (long pid : left) {
-                    Libc.C.kill((int) pid, Libc.SIGKILL);
-                }
+                JobSignals.signalMembers(left, () -> CgroupFiles.procsRecursive(dir), Libc.SIGKILL);
             }
             sleep(10);
         }
@@ -315,6 +313,21 @@ final class Cgroup2Job implements BackendJob {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public Set<Long> kill(java.util.Collection<Long> pids) {
+        return closed ? Set.of() : JobSignals.signalMembers(pids, () -> CgroupFiles.procsRecursive(dir), Libc.SIGKILL);
+    }
+
+    @Override
+    public Set<Long> stop(java.util.Collection<Long> pids) {
+        return closed ? Set.of() : JobSignals.signalMembers(pids, () -> CgroupFiles.procsRecursive(dir), Libc.SIGSTOP);
+    }
+
+    @Override
+    public boolean canStop() {
+        return true;
     }
 
     // ---- nesting, location, close ----

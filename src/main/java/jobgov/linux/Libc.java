@@ -7,7 +7,7 @@ import com.sun.jna.Structure;
 
 /**
  * The few libc calls the Linux backends need that the JDK does not offer: prlimit(2) on other
- * processes, inotify, eventfd, poll and kill. Plain JNA (no jna-platform); errno is read with
+ * processes, inotify, eventfd, poll, kill and the pidfd calls. Plain JNA (no jna-platform); errno is read with
  * {@link Native#getLastError()} right after a call that returned -1.
  *
  * <p>Shared by the cgroup1 and cgroup2 backends.
@@ -25,6 +25,11 @@ public interface Libc extends Library {
     int IN_MODIFY = 0x2;
     short POLLIN = 0x1;
     int SIGKILL = 9;
+    int SIGSTOP = 19;
+    /** The same numbers on every architecture (the syscall table was unified from 424 on). */
+    long SYS_PIDFD_SEND_SIGNAL = 424;
+    long SYS_PIDFD_OPEN = 434;
+    int ENOSYS = 38;
     int EINTR = 4;
     int ESRCH = 3;
 
@@ -63,6 +68,9 @@ public interface Libc extends Library {
     int close(int fd);
 
     int kill(int pid, int sig);
+
+    /** For pidfd_open(pid, 0) and pidfd_send_signal(fd, sig, NULL, 0), which glibc before 2.36 does not wrap. */
+    long syscall(long number, Object... args);
 
     String strerror(int errnum);
 

@@ -84,23 +84,25 @@ public final class PolicyJob {
         job.terminate(exitCode);
     }
 
-    /** SIGKILLs one process of this job (or of one of its nested jobs). Returns false when it is not there. */
+    /**
+     * SIGKILLs one process of this job (or of one of its nested jobs). Returns false when it is not there. The job
+     * checks membership while it holds the process (a pidfd on Linux), so a pid reused by a stranger is left alone.
+     */
     public boolean kill(long pid) {
-        if (pid == SELF || !members().contains(pid)) {
-            return false;
-        }
-        return ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false);
+        return pid != SELF && job.kill(List.of(pid)).contains(pid);
     }
 
     /**
-     * SIGKILLs {@code pid} and every process of the job descended from it. On Linux the tree is first
-     * stopped (SIGSTOP, parents before children) in rounds until no new member appears, so a fork storm can neither grow nor
-     * orphan children out of the tree while it is killed; elsewhere it is killed in rounds. Processes
-     * that had been reparented away from the subtree before (double forks) are out of reach: use
-     * {@link #terminate} for those. Returns how many processes were killed.
+     * SIGKILLs {@code pid} and every process of the job descended from it. Where the job can stop processes (Linux),
+     * the tree is first stopped (SIGSTOP, parents before children) in rounds until no new member appears, so a fork
+     * storm can neither grow nor orphan children out of the tree while it is killed; elsewhere it is killed in rounds.
+     * Every signal goes through the job ({@link Job#stop}, {@link Job#kill}), which re-checks membership with the
+     * process held: a pid that a stranger received meanwhile is never signalled. Processes that had been reparented
+     * away from the subtree before (double forks) are out of reach: use {@link #terminate} for those. Returns how many
+     * processes were killed.
      */
     public int killTree(long pid) {
-        if (!ProcessSignals.available()) {
+        if (!job.canStop()) {
             return killTreeInRounds(pid);
         }
         Set<Long> stopped = new LinkedHashSet<>();
@@ -110,19 +112,9 @@ public final class PolicyJob {
             if (fresh.isEmpty()) {
                 break;
             }
-            for (long p : fresh) {
-                if (ProcessSignals.stop(p)) {
-                    stopped.add(p);
-                }
-            }
+            stopped.addAll(job.stop(fresh)); // signalled in this order: parents before their children
         }
-        int killed = 0;
-        for (long p : stopped) {
-            if (ProcessSignals.kill(p)) {
-                killed++;
-            }
-        }
-        return killed;
+        return job.kill(stopped).size();
     }
 
     private int killTreeInRounds(long pid) {
@@ -132,11 +124,7 @@ public final class PolicyJob {
             if (tree.isEmpty()) {
                 break;
             }
-            for (long p : tree) {
-                if (ProcessHandle.of(p).map(ProcessHandle::destroyForcibly).orElse(false)) {
-                    killed++;
-                }
-            }
+            killed += job.kill(tree).size();
         }
         return killed;
     }

@@ -103,6 +103,11 @@ final class EventOnlyJobDouble implements JobBackend {
             }
 
             @Override
+            public java.util.Set<Long> kill(java.util.Collection<Long> pids) {
+                return java.util.Set.of(); // no processes
+            }
+
+            @Override
             public BackendJob createChild(JobSpec spec, Consumer<JobEvent> events) {
                 return handle(false);
             }

@@ -1,13 +1,18 @@
 package jobgov.agent;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
+import jobgov.http.Jolokia;
 import jobgov.job.JobLimits;
+import jobgov.job.JobSpec;
 import jobgov.job.LimitSpec;
+import jobgov.policy.PolicyFile;
 
 /**
  * The agent's argument: {@code [POLICY][,key=value...]}, e.g. {@code policy.groovy,name=web,memory=512m,jolokia=127.0.0.1:8778}.
@@ -107,6 +112,31 @@ public record AgentOptions(
         // backend without a kernel kill-on-close (degraded: best effort) does not refuse the default.
         limits = limits.toBuilder().killOnClose(killOnClose ? null : Boolean.FALSE).build();
         return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia);
+    }
+
+    /**
+     * Everything about the options that can be checked before anything is created: the job name, the
+     * jolokia* keys, the policy file (readable, and writable only by its owner). Throws
+     * IllegalArgumentException with one line naming the option; returns this.
+     */
+    public AgentOptions validate() {
+        if (name != null) {
+            try {
+                JobSpec.named(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("option 'name': " + e.getMessage(), e);
+            }
+        }
+        if (!jolokia.isEmpty()) {
+            Jolokia.validate(jolokia);
+        }
+        if (policy != null) {
+            if (!Files.isReadable(Path.of(policy))) {
+                throw new IllegalArgumentException("policy file '" + policy + "' not found or not readable");
+            }
+            PolicyFile.check(Path.of(policy));
+        }
+        return this;
     }
 
     /** The policy engine's options: the job name plus {@code watch}, {@code budget}, {@code queue}, {@code allocation} and {@code param.*} when given. */

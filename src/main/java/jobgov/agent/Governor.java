@@ -1,7 +1,6 @@
 package jobgov.agent;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import javax.management.ObjectName;
 import jobgov.http.Jolokia;
 import jobgov.jmx.JobMBeans;
@@ -22,9 +20,11 @@ import jobgov.policy.PolicyRuntime;
 
 /**
  * Governs the JVM the agent runs in: a job holding the JVM (and so every child it spawns), the option
- * limits, kill-on-close, the MBeans, then the policy and Jolokia on daemon threads. Nothing here throws
- * into the host: each failure becomes one log line and a line in the Agent MBean's Problems, and the
- * host runs degraded or ungoverned, unless the options say {@code require=true}.
+ * limits, kill-on-close, the MBeans, then the policy and Jolokia on daemon threads. The failure rule
+ * (docs/agent.md): a configuration error (a bad option, option limits that cannot be put in force) stops
+ * the start before main with one line and exit code 1; any other failure becomes one log line and a line
+ * in the Agent MBean's Problems, and the host runs degraded or ungoverned, unless the options say
+ * {@code require=true}. Nothing here throws into the host.
  */
 final class Governor implements AgentMXBean {
     static final String JOB_PROPERTY = "jobgov.job";
@@ -34,7 +34,6 @@ final class Governor implements AgentMXBean {
     static final String AGENT_MBEAN = "jobgov:type=Agent";
     /** How long {@code await=true} / {@code require=true} hold main for the policy and Jolokia. */
     private static final long AWAIT_SECONDS = Long.getLong("jobgov.agent.awaitSeconds", 120);
-    private static final Pattern REQUIRE = Pattern.compile("(^|,)\\s*require\\s*=\\s*(true|yes|on|1)?\\s*(,|$)", Pattern.CASE_INSENSITIVE);
 
     private final String raw;
     private final boolean attached;
@@ -62,19 +61,14 @@ final class Governor implements AgentMXBean {
         // The platform MBean server takes ~100 ms to build (every platform MXBean): build it on another core
         // while the job is made; the MBeans are still registered here, before main.
         daemon("jobgov-jmx-start", ManagementFactory::getPlatformMBeanServer);
-        boolean require = REQUIRE.matcher(raw).find();
         try {
-            options = parse();
+            options = AgentOptions.parse(raw).validate();
         } catch (RuntimeException e) {
-            options = AgentOptions.parse("");
-            if (require) {
-                problem("bad agent options '" + raw + "': " + e.getMessage());
-                fail();
-                return;
-            }
-            problem("bad agent options '" + raw + "': " + e.getMessage() + "; governing with the defaults instead");
+            // A configuration error stops the start, as a bad -Xmx does: nothing is created, main never runs.
+            refuse("bad agent options '" + raw + "': " + oneLine(e));
+            return;
         }
-        require = require || options.require();
+        boolean require = options.require();
         if (System.getProperty(JOB_PROPERTY) != null) {
             problem("this JVM is governed already by job '" + System.getProperty(JOB_PROPERTY) + "': agent not started again");
             if (require) {
@@ -83,7 +77,12 @@ final class Governor implements AgentMXBean {
             return;
         }
         String name = options.name() != null ? options.name() : DefaultJobName.of(System.getProperty("sun.java.command"), pid);
-        job = createJob(name);
+        try {
+            job = createJob(name);
+        } catch (LimitsNotApplied e) {
+            refuse(e.getMessage());
+            return;
+        }
         if (job != null && attached) {
             adoptChildren();
         }
@@ -117,33 +116,47 @@ final class Governor implements AgentMXBean {
         publishStatus();
     }
 
-    /** The options, fully checked (job name, jolokia keys, policy file) before anything is created. */
-    private AgentOptions parse() {
-        AgentOptions o = AgentOptions.parse(raw);
-        if (o.name() != null) {
-            JobSpec.named(o.name());
+    /** The option limits could not be put in force: the start stops (a user must never believe a job is limited when it is not). */
+    private static final class LimitsNotApplied extends RuntimeException {
+        LimitsNotApplied(String message) {
+            super(message, null, false, false);
         }
-        if (!o.jolokia().isEmpty()) {
-            Jolokia.validate(o.jolokia());
-        }
-        if (o.policy() != null && !Files.isReadable(Path.of(o.policy()))) {
-            throw new IllegalArgumentException("policy file '" + o.policy() + "' not found or not readable");
-        }
-        return o;
     }
 
-    /** The chosen backend with the option limits, then without them, then the degraded backend; else ungoverned. */
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        return m.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+
+    /**
+     * With option limits: the chosen backend's job with exactly those limits, or {@link LimitsNotApplied}. Without
+     * them: the chosen backend, then the degraded backend; else ungoverned (each step reported).
+     */
     private Job createJob(String name) {
         JobLimits all = options.limits();
         JobLimits closeOnly = JobLimits.builder().killOnClose(options.killOnClose() ? null : Boolean.FALSE).build();
-        Optional<JobBackend> chosen = attempt(null, () -> Jobs.backend());
-        if (chosen.isPresent()) {
-            Optional<Job> j = attempt("job '" + name + "' with " + chosen.get().name() + " and limits [" + all + "]",
-                    () -> jobWith(chosen.get(), new JobSpec(name, options.cgroup(), all)));
-            if (j.isEmpty() && !all.equals(closeOnly)) {
-                j = attempt("job '" + name + "' with " + chosen.get().name() + " without the option limits",
-                        () -> jobWith(chosen.get(), new JobSpec(name, options.cgroup(), closeOnly)));
+        boolean limited = !all.equals(closeOnly);
+        Optional<JobBackend> chosen;
+        try {
+            chosen = Optional.of(Jobs.backend());
+        } catch (RuntimeException e) {
+            if (limited) {
+                throw new LimitsNotApplied("option limits [" + all + "] not applied: no backend: " + oneLine(e));
             }
+            problem(e.getMessage());
+            chosen = Optional.empty();
+        }
+        if (chosen.isPresent()) {
+            JobBackend backend = chosen.get();
+            if (limited) {
+                try {
+                    return jobWith(backend, new JobSpec(name, options.cgroup(), all));
+                } catch (RuntimeException e) {
+                    throw new LimitsNotApplied("option limits [" + all + "] not applied (" + backend.name() + " backend): " + oneLine(e));
+                }
+            }
+            Optional<Job> j = attempt("job '" + name + "' with " + backend.name(),
+                    () -> jobWith(backend, new JobSpec(name, options.cgroup(), closeOnly)));
             if (j.isPresent()) {
                 return j.get();
             }
@@ -291,6 +304,23 @@ final class Governor implements AgentMXBean {
             System.exit(1);
         }
         System.clearProperty(JOB_PROPERTY);
+        System.setProperty(STATUS_PROPERTY, "ungoverned");
+    }
+
+    /**
+     * A configuration error (a bad option, option limits that cannot be put in force): one line on stderr, nothing
+     * left behind; before main the JVM exits 1 (main never runs), an attached JVM is left as it was.
+     */
+    private void refuse(String why) {
+        String message = "jobgov: " + why;
+        problems.add(why);
+        System.setProperty(ERROR_PROPERTY, message);
+        System.err.println(message);
+        System.err.flush();
+        close();
+        if (!attached) {
+            System.exit(1);
+        }
         System.setProperty(STATUS_PROPERTY, "ungoverned");
     }
 

@@ -152,7 +152,8 @@ final class AttachCommand implements Callable<Integer> {
         }
         String text = j.toString();
         try {
-            AgentOptions.parse(text);
+            // The agent's own check (job name, jolokia keys, policy file): a bad option starts nothing.
+            AgentOptions.parse(text).validate();
         } catch (IllegalArgumentException e) {
             throw bad("bad agent option: " + Main.oneLine(e));
         }

@@ -12,8 +12,13 @@ import java.util.Set;
  * file or its directory is group- or world-writable (a directory with the sticky bit, like /tmp, only
  * lets owners replace their files) or owned by another user.
  */
-final class PolicyFile {
+public final class PolicyFile {
     private PolicyFile() {
+    }
+
+    /** Checks the file as {@link #read} does, without keeping its text (the agent does this before main). */
+    public static void check(Path file) {
+        read(file);
     }
 
     /** Reads the policy after checking who can write it; {@link IllegalArgumentException} says why not. */

@@ -17,7 +17,7 @@ import jobgov.testing.Requirements;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** What the agent does with no options, bad options and refused limits: the host always starts; what went wrong is in the Agent MBean. */
+/** What the agent does with no options, good options, bad options and refused limits (the failure rule of docs/agent.md). */
 class AgentOptionsIT {
     private static final ObjectName AGENT = name("jobgov:type=Agent");
 
@@ -49,33 +49,63 @@ class AgentOptionsIT {
         }
     }
 
+    /** The failure rule: a configuration error stops the start before main, with one line naming the option, as a bad -Xmx does. */
     @Test
-    void unknownOptionFallsBackToTheDefaultsAndSaysSo() throws Exception {
-        try (HostJvm host = HostJvm.start("memroy=1g", TreeHost.class.getName())) {
-            String expected = TreeHost.class.getName() + "-" + host.pid();
-            assertEquals("ready " + host.pid() + " job=" + expected + " status=degraded",
-                    host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60)), host.stderr());
-            assertTrue(host.stderr().contains("unknown option 'memroy'"), host.stderr());
-            MBeanServerConnection jmx = host.jmx().getMBeanServerConnection();
-            assertEquals("degraded", jmx.getAttribute(AGENT, "Status"));
-            String[] problems = (String[]) jmx.getAttribute(AGENT, "Problems");
-            assertTrue(problems.length == 1 && problems[0].contains("unknown option 'memroy'"), Arrays.toString(problems));
-            assertEquals("cgroup1", jmx.getAttribute(name("jobgov:type=Job,name=" + expected), "Backend"), "still in a real job");
+    void aBadOptionStopsTheStartBeforeMainWithOneLineNamingIt() throws Exception {
+        Path policy = Files.createTempFile("jobgov-options-it", ".groovy");
+        Files.writeString(policy, "job { processes 64 }\n");
+        try {
+            Files.setPosixFilePermissions(policy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            String[][] cases = {
+                {"memory=64m,jolokiaCors=*", "jolokiaCors"},
+                {"memory=abc", "memory"},
+                {"memory=64m,memory=128m", "memory"},
+                {"memory=64m,=5", "missing key"},
+                {"memroy=1g", "memroy"},
+                {"killOnClose=maybe", "kill-on-close"},
+                {"name=a/b", "name"},
+                {"processes=-3", "processes"},
+                {"/nonexistent/guard.groovy", "/nonexistent/guard.groovy"},
+                {policy + ",name=x", "writable by every user"},
+            };
+            for (String[] c : cases) {
+                try (HostJvm host = HostJvm.start(c[0], TreeHost.class.getName())) {
+                    assertEquals(1, host.waitFor(Duration.ofSeconds(60)), c[0] + ": " + host.stderr());
+                    assertEquals(List.of(), host.lines(), c[0] + ": main never ran");
+                    List<String> err = host.stderr().lines().toList();
+                    List<String> ours = err.stream().filter(l -> l.contains("jobgov")).toList();
+                    assertEquals(1, ours.size(), c[0] + ": one line, got " + err);
+                    assertTrue(ours.get(0).startsWith("jobgov: bad agent options") && ours.get(0).contains(c[1]), c[0] + ": " + ours);
+                    assertTrue(err.stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("FATAL ERROR")), c[0] + ": " + err);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(policy);
         }
     }
 
     @Test
-    void refusedOptionLimitsLeaveAJobWithoutThem() throws Exception {
+    void optionLimitsTheBackendRefusesStopTheStartAndLeaveNoCgroup() throws Exception {
         String jobName = "jobgov-test-" + UUID.randomUUID().toString().substring(0, 8);
         try (HostJvm host = HostJvm.start("name=" + jobName + ",memory=256m,ui-restrictions=desktop", TreeHost.class.getName())) {
-            assertEquals("ready " + host.pid() + " job=" + jobName + " status=degraded",
+            assertEquals(1, host.waitFor(Duration.ofSeconds(60)), host.stderr());
+            assertEquals(List.of(), host.lines(), "main never ran");
+            List<String> ours = host.stderr().lines().filter(l -> l.contains("jobgov")).toList();
+            assertEquals(1, ours.size(), host.stderr());
+            assertTrue(ours.get(0).contains("not applied") && ours.get(0).contains("ui-restrictions") && ours.get(0).contains("refused"), ours.get(0));
+            assertEquals(List.of(), cgroupsNamed(jobName), "nothing left behind");
+        }
+    }
+
+    @Test
+    void goodOptionsAfterTheRuleStillGovernWithTheirLimits() throws Exception {
+        String jobName = "jobgov-test-" + UUID.randomUUID().toString().substring(0, 8);
+        try (HostJvm host = HostJvm.start("name=" + jobName + ",memory=256m,processes=64", TreeHost.class.getName())) {
+            assertEquals("ready " + host.pid() + " job=" + jobName + " status=governed",
                     host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60)), host.stderr());
             MBeanServerConnection jmx = host.jmx().getMBeanServerConnection();
-            String[] problems = (String[]) jmx.getAttribute(AGENT, "Problems");
-            assertTrue(Arrays.stream(problems).anyMatch(p -> p.contains("ui-restrictions") && p.contains("refused")), Arrays.toString(problems));
-            ObjectName job = name("jobgov:type=Job,name=" + jobName);
-            assertEquals("", jmx.getAttribute(job, "LimitSpec"), "all-or-nothing: memory=256m was not applied either");
-            assertTrue(Arrays.stream((long[]) jmx.getAttribute(job, "ProcessIds")).anyMatch(p -> p == host.pid()));
+            assertEquals("memory=256m,processes=64", jmx.getAttribute(name("jobgov:type=Job,name=" + jobName), "LimitSpec"));
+            assertEquals(0, ((String[]) jmx.getAttribute(AGENT, "Problems")).length);
         }
     }
 
@@ -97,6 +127,21 @@ class AgentOptionsIT {
             Thread.sleep(500); // give a wrong kill the chance to happen
             assertTrue(tree.stream().allMatch(AgentJmxIT::running), "children outlive the host with killOnClose=false");
         }
+    }
+
+    /** Every cgroup directory (any hierarchy, a few levels deep) whose name contains {@code jobName}. */
+    private static List<Path> cgroupsNamed(String jobName) throws java.io.IOException {
+        List<Path> found = new ArrayList<>();
+        try (java.util.stream.Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.filter(p -> Files.isDirectory(p) && !Files.isSymbolicLink(p)).toList()) {
+                try (java.util.stream.Stream<Path> walk = Files.walk(h, 5)) {
+                    walk.filter(p -> p.getFileName().toString().contains(jobName)).forEach(found::add);
+                } catch (java.io.IOException | RuntimeException raced) {
+                    // a cgroup vanished while walking: not left over
+                }
+            }
+        }
+        return found;
     }
 
     private static List<Path> dirs(String location) {

@@ -70,6 +70,32 @@ class AttachIT {
         Requirements.require(ok, "needs a Job MBean that registers (jobgov.jmx.JobMBeans)");
     }
 
+    /** The failure rule: a bad agent option is refused with exit 2 and nothing is loaded into the target. */
+    @Test
+    void attachRefusesABadAgentOptionWithExitTwoAndAttachesNothing() throws Exception {
+        Process host = host();
+        Path open = Files.writeString(tmp.resolve("open.groovy"), "job { processes 64 }\n");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-rw-rw-"));
+        String[][] cases = {
+            {"-o", "memory=64m", "-o", "jolokiaCors=*"},
+            {"-o", "memory=abc"},
+            {"-o", "memory=64m", "-o", "memory=128m"},
+            {"-o", "=5"},
+            {"--name", "a/b"},
+            {"--policy", open.toString()},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("attach", Long.toString(host.pid())));
+            args.addAll(List.of(c));
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), String.join(" ", c) + ": " + r);
+            assertTrue(r.err().contains("bad agent option") || r.err().contains("--option"), String.join(" ", c) + ": " + r);
+        }
+        // Nothing was loaded: the JVM is not governed yet, so a good attach still works.
+        Cli.Result good = Cli.run("attach", Long.toString(host.pid()), "--name", name);
+        assertEquals(0, good.code(), good::toString);
+    }
+
     @Test
     void attachGovernsARunningJvmThatListAndStatusThenShow() throws Exception {
         Process host = host();

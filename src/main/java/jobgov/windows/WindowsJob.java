@@ -355,13 +355,12 @@ final class WindowsJob implements BackendJob, JobMessages.JobFacts {
                 throw hostRefusal(l, j);
             }
         }
+        // No lock on an ancestor here: its close() holds its monitor while it waits for this job's handle lock.
         for (WindowsJob j : chain()) {
-            synchronized (j) {
-                JobLimits l = j.limits;
-                if (l.jobTime() != null && l.jobTimeAction() != JobTimeAction.POST) {
-                    j.set(JobObjectEndOfJobTimeInformation, LimitEncoding.endOfJobTime(JobTimeAction.POST), "end-of-job-time action",
-                            l, Limit.JOB_TIME, Set.of());
-                }
+            JobLimits l = j.limits;
+            if (l.jobTime() != null && l.jobTimeAction() != JobTimeAction.POST) {
+                j.set(JobObjectEndOfJobTimeInformation, LimitEncoding.endOfJobTime(JobTimeAction.POST), "end-of-job-time action",
+                        l, Limit.JOB_TIME, Set.of());
             }
         }
     }

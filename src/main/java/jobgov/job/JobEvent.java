@@ -69,4 +69,21 @@ public sealed interface JobEvent {
         public long pid() { return 0; }
         public String type() { return "jobgov.limit.notification"; }
     }
+
+    /**
+     * A live process left the job's cgroups (a root member wrote itself into another cgroup): it is no longer
+     * governed, and is not an exit. {@code cgroup} is where it went, as /proc/PID/cgroup says (in the hierarchy the job
+     * tracks), or empty when unknown.
+     */
+    record ProcessEscaped(Instant time, long pid, String cgroup) implements JobEvent {
+        public String type() { return "jobgov.process.escape"; }
+    }
+
+    /**
+     * The kill-on-close watchdog ({@code pid}) died while this JVM lives (a member killed it, say); a new one was
+     * started ({@code replacementPid}), or none could be ({@code 0}: kill-on-close is then not armed).
+     */
+    record WatchdogRestarted(Instant time, long pid, long replacementPid) implements JobEvent {
+        public String type() { return "jobgov.watchdog.restart"; }
+    }
 }

@@ -65,7 +65,9 @@ final class Cgroup1Job implements BackendJob {
     private volatile JobLimits limits = JobLimits.NONE;
     private volatile boolean closed;
 
-    private final ProcessTracker processes = new ProcessTracker();
+    /** Events raised off the event thread (the watchdog's death), delivered by the next tick. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<JobEvent> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ProcessTracker processes;
     // event state: touched only on the event thread
     private boolean populated;
     private long pidsMaxEvents;
@@ -106,6 +108,7 @@ final class Cgroup1Job implements BackendJob {
                 dirs.put(h, base.resolve(dirName));
             }
         }
+        this.processes = new ProcessTracker(trackingHierarchy().id(), this::trackingDir);
         this.settings = new Cgroup1Settings(this::dir, parentDirs.entrySet().stream().filter(e -> e.getKey().has("cpuset"))
                 .map(Map.Entry::getValue).findFirst().orElse(null), Cgroup1Backend.machineCpus());
         List<Path> made = new ArrayList<>();
@@ -143,7 +146,7 @@ final class Cgroup1Job implements BackendJob {
                 Path kill = unified != null && Files.exists(unified.resolve("cgroup.kill")) ? unified.resolve("cgroup.kill") : null;
                 Path freezer = kill == null && dir("freezer") != null ? dir("freezer").resolve("freezer.state") : null;
                 List<Path> homeProcs = backend.home().values().stream().map(p -> p.resolve("cgroup.procs")).toList();
-                w = Watchdog.start(name, spec.limits().killsOnClose(), kill, freezer, homeProcs, List.copyOf(dirs.values()));
+                w = Watchdog.start(name, spec.limits().killsOnClose(), kill, freezer, homeProcs, List.copyOf(dirs.values()), this::later);
             }
         } catch (IOException | RuntimeException e) {
             if (l != null) {
@@ -188,6 +191,11 @@ final class Cgroup1Job implements BackendJob {
             }
         }
         return null;
+    }
+
+    private Hierarchy trackingHierarchy() {
+        Path t = trackingDir();
+        return dirs.entrySet().stream().filter(e -> e.getValue().equals(t)).findFirst().orElseThrow().getKey();
     }
 
     /** The directory whose cgroup.procs says which processes are in the job. */
@@ -433,9 +441,20 @@ final class Cgroup1Job implements BackendJob {
 
     // ---- events (event thread only) ----
 
+    private void later(JobEvent e) {
+        pending.add(e);
+        EventLoop l = loop;
+        if (l != null && !closed) {
+            l.wake();
+        }
+    }
+
     private void check() {
         if (closed) {
             return;
+        }
+        for (JobEvent e; (e = pending.poll()) != null; ) {
+            events.accept(e);
         }
         Instant now = Instant.now();
         JobLimits l = limits;

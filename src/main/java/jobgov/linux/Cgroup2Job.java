@@ -55,7 +55,9 @@ final class Cgroup2Job implements BackendJob {
     private volatile JobLimits limits = JobLimits.NONE;
     private volatile boolean closed;
 
-    private final ProcessTracker processes = new ProcessTracker();
+    /** Events raised off the event thread (the watchdog's death), delivered by the next tick. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<JobEvent> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ProcessTracker processes;
     private JobEvent heldZero; // event thread only
     private volatile long limitKills;
 
@@ -68,6 +70,8 @@ final class Cgroup2Job implements BackendJob {
         this.writer = new Cgroup2Limits(tree.fs(), OnlineCpus.count(), dev -> Cgroup2BlockDevice.numbers(dev, Path.of("/sys/class/block")));
         this.placement = placeFor(spec.limits(), parentDir);
         this.dir = placement.job();
+        Path jobDir = dir;
+        this.processes = new ProcessTracker(0, () -> jobDir);
         // Where this process lives now (the leaf, if its cgroup had to be emptied): where it returns on close.
         this.origin = backend.ownDir();
         EventLoop l = null;
@@ -85,7 +89,7 @@ final class Cgroup2Job implements BackendJob {
             if (!nested) {
                 Path kill = dir.resolve("cgroup.kill");
                 w = Watchdog.start(name, spec.limits().killsOnClose(), Files.exists(kill) ? kill : null, null,
-                        List.of(origin.resolve("cgroup.procs")), List.of(dir));
+                        List.of(origin.resolve("cgroup.procs")), List.of(dir), this::later);
             }
         } catch (RuntimeException e) {
             if (l != null) {
@@ -233,9 +237,20 @@ final class Cgroup2Job implements BackendJob {
 
     // ---- events (event thread only) ----
 
+    private void later(JobEvent e) {
+        pending.add(e);
+        EventLoop l = loop;
+        if (l != null && !closed) {
+            l.wake();
+        }
+    }
+
     private void check() {
         if (closed) {
             return;
+        }
+        for (JobEvent e; (e = pending.poll()) != null; ) {
+            listener.accept(e);
         }
         Instant now = Instant.now();
         JobLimits l = limits;

@@ -12,11 +12,20 @@ import jobgov.job.JobEvent;
 /**
  * A job's processes as its event thread sees them: NewProcess / ProcessExited from diffing the job's
  * {@code cgroup.procs} every tick, and the exit codes of the processes the job started itself (only those
- * have a parent here to report one). Shared by the cgroup1 and cgroup2 jobs.
+ * have a parent here to report one). A pid that leaves {@code cgroup.procs} while its process lives on (same start
+ * time, not a zombie) in a cgroup outside the job has escaped (a root member moved itself): ProcessEscaped, never an
+ * exit, and its later end is not reported. Shared by the cgroup1 and cgroup2 jobs.
  */
 final class ProcessTracker {
+    /** Where a live pid is now, when that is outside the job; empty when it is gone, dying, or still inside. */
+    interface Escapes {
+        java.util.Optional<String> outside(long pid, long startTime);
+    }
+
     // event thread only
     private final Set<Long> known = new HashSet<>();
+    private final java.util.Map<Long, Long> startTimes = new java.util.HashMap<>();
+    private final Set<Long> escaped = new HashSet<>();
     // pids that already made the job count as populated: a pid reported late (joined() after a tick already
     // saw it, or after it died) must not make one emptying look like two
     private final Set<Long> populatedBy = new HashSet<>();
@@ -25,6 +34,12 @@ final class ProcessTracker {
     private final ConcurrentLinkedQueue<long[]> startedExits = new ConcurrentLinkedQueue<>();
     private final Set<Long> started = ConcurrentHashMap.newKeySet();
     private final Set<Long> seen = ConcurrentHashMap.newKeySet();
+    private final Escapes escapes;
+
+    /** A tracker that reads /proc/PID/cgroup of the hierarchy {@code hierarchyId} (0: unified) to tell an escape from an exit. */
+    ProcessTracker(int hierarchyId, java.util.function.Supplier<java.nio.file.Path> jobDir) {
+        this.escapes = (pid, start) -> outside(pid, start, hierarchyId, jobDir.get());
+    }
 
     /** A process the job put in (assign, or start once it has joined): NewProcess on the next tick, even if it is gone by then. */
     void joined(long pid) {
@@ -69,6 +84,7 @@ final class ProcessTracker {
         while ((a = added.poll()) != null) {
             joined |= populatedBy.add(a);
             if (known.add(a)) {
+                startTimes.put(a, startTime(a));
                 events.accept(new JobEvent.NewProcess(now, a));
             }
         }
@@ -76,12 +92,24 @@ final class ProcessTracker {
             joined |= populatedBy.add(pid);
             if (known.add(pid)) {
                 seen.add(pid);
+                startTimes.put(pid, startTime(pid));
                 events.accept(new JobEvent.NewProcess(now, pid));
             }
         }
         for (Long pid : List.copyOf(known)) {
-            if (!current.contains(pid) && !started.contains(pid)) {
+            if (current.contains(pid)) {
+                continue;
+            }
+            // gone from cgroup.procs: exited, or alive elsewhere (escaped); a dying task still shows the job's cgroup
+            java.util.Optional<String> to = escapes.outside(pid, startTimes.getOrDefault(pid, -1L));
+            if (to.isPresent()) {
                 known.remove(pid);
+                startTimes.remove(pid);
+                escaped.add(pid);
+                events.accept(new JobEvent.ProcessEscaped(now, pid, to.get()));
+            } else if (!started.contains(pid)) {
+                known.remove(pid);
+                startTimes.remove(pid);
                 events.accept(new JobEvent.ProcessExited(now, pid, null));
             }
         }
@@ -91,6 +119,10 @@ final class ProcessTracker {
             int code = (int) exit[1];
             started.remove(pid);
             known.remove(pid);
+            startTimes.remove(pid);
+            if (escaped.remove(pid)) {
+                continue; // it left the job before it ended: its escape was the job's news, its exit is not
+            }
             // joined() came before its exit was registered, so no late report of this pid can follow
             populatedBy.remove(pid);
             // the JDK reports death by signal N as 128+N
@@ -98,5 +130,53 @@ final class ProcessTracker {
                     : new JobEvent.ProcessExited(now, pid, code));
         }
         return joined;
+    }
+
+    /** Field 22 of /proc/PID/stat (clock ticks since boot), or -1 when the process is gone. */
+    static long startTime(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[19]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The cgroup {@code pid} is in now (hierarchy {@code hierarchyId}) if it is the process first seen (same start time),
+     * alive (not a zombie) and outside {@code jobDir}; else empty.
+     */
+    static java.util.Optional<String> outside(long pid, long startTime, int hierarchyId, java.nio.file.Path jobDir) {
+        try {
+            java.nio.file.Path proc = java.nio.file.Path.of("/proc", Long.toString(pid));
+            String stat = java.nio.file.Files.readString(proc.resolve("stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            if (state == 'Z' || state == 'X' || startTime < 0 || startTime(pid) != startTime) {
+                return java.util.Optional.empty();
+            }
+            for (String line : java.nio.file.Files.readAllLines(proc.resolve("cgroup"))) {
+                String[] f = line.split(":", 3);
+                if (f.length == 3 && f[0].equals(Integer.toString(hierarchyId))) {
+                    return inside(f[2], jobDir) ? java.util.Optional.empty() : java.util.Optional.of(f[2]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // gone meanwhile: an exit
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Whether the cgroup path {@code cgroup} (as /proc/PID/cgroup says) is {@code jobDir} or below it. */
+    static boolean inside(String cgroup, java.nio.file.Path jobDir) {
+        String job = jobDir.getFileName().toString();
+        String[] parts = cgroup.split("/");
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i].equals(job)) {
+                String upTo = String.join("/", java.util.Arrays.copyOfRange(parts, 0, i + 1));
+                return jobDir.toString().endsWith(upTo);
+            }
+        }
+        return false;
     }
 }

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import jobgov.job.JobEvent;
 import jobgov.job.JobException;
 
 /**
@@ -16,18 +19,25 @@ import jobgov.job.JobException;
  * lifeline). Only this JVM holds the pipe's write end (the JDK closes inherited descriptors in children),
  * so when the JVM dies for any reason, SIGKILL included, the watchdog reads EOF and:
  * <ul>
- *   <li>in {@code kill} mode (kill-on-close) kills every process of the job ({@code cgroup.kill} when given,
- *       else freeze + SIGKILL every task + thaw), repeating every 50 ms until the job is empty;</li>
+ *   <li>in {@code kill} mode (kill-on-close) kills every process of the job, never by a pid that could have been
+ *       reused: {@code cgroup.kill} when given; else the v1 freezer: FROZEN, wait until it says FROZEN (no task can
+ *       exit, so no listed pid can be freed), SIGKILL the tasks of the frozen cgroup, THAWED; repeating every 50 ms
+ *       until the job is empty. With neither (cgroup v2 before Linux 5.14) it signals nothing and only removes the
+ *       cgroups once the processes are gone ({@link #safeKill} says so beforehand);</li>
  *   <li>in both modes removes the job's cgroups, deepest first, once they are empty ({@code linger} mode waits
  *       for the job's processes to exit on their own, checking once a second).</li>
  * </ul>
  * A clean {@link #close()} sends {@code bye}: the JVM has already done that work and the watchdog just exits.
  * When the host JVM is itself in the job, only the watchdog can remove the job after the JVM exits.
- * Shared by the cgroup1 and cgroup2 backends.
+ *
+ * <p>A watchdog that dies while the JVM lives (a root member of the job killed it) is noticed at once
+ * ({@link Process#onExit()}): the death is logged, a new watchdog is started in the mode of the old one, and the
+ * job hears of it ({@link JobEvent.WatchdogRestarted}). Shared by the cgroup1 and cgroup2 backends.
  */
 public final class Watchdog implements AutoCloseable {
     // $1 mode, $2 cgroup.kill file or -, $3 freezer.state file or -, $4 count of home cgroup.procs files, then
     // those files, then the job's directories (in every hierarchy).
+    private static final String MODE = "@mode@";
     private static final String SCRIPT = """
             mode=$1; killfile=$2; freezer=$3; n=$4; shift 4
             while [ "$n" -gt 0 ]; do echo $$ > "$1" 2>/dev/null; shift; n=$((n-1)); done
@@ -38,10 +48,16 @@ public final class Watchdog implements AutoCloseable {
             if [ "$mode" = kill ]; then
               i=0
               while [ -n "$(procs "$@")" ] && [ $i -lt 600 ]; do
-                [ "$killfile" != - ] && [ -e "$killfile" ] && echo 1 > "$killfile"
-                [ "$freezer" != - ] && [ -e "$freezer" ] && echo FROZEN > "$freezer"
-                for p in $(procs "$@"); do kill -9 "$p" 2>/dev/null; done
-                [ "$freezer" != - ] && [ -e "$freezer" ] && echo THAWED > "$freezer"
+                if [ "$killfile" != - ] && [ -e "$killfile" ]; then
+                  echo 1 > "$killfile"
+                elif [ "$freezer" != - ] && [ -e "$freezer" ]; then
+                  echo FROZEN > "$freezer"; j=0
+                  while [ "$(cat "$freezer")" != FROZEN ] && [ $j -lt 100 ]; do sleep 0.01; j=$((j+1)); done
+                  if [ "$(cat "$freezer")" = FROZEN ]; then
+                    for p in $(procs "${freezer%/*}"); do kill -9 "$p" 2>/dev/null; done
+                  fi
+                  echo THAWED > "$freezer"
+                fi
                 sleep 0.05; i=$((i+1))
               done
             fi
@@ -55,12 +71,68 @@ public final class Watchdog implements AutoCloseable {
             done
             """;
 
-    private final Process process;
-    private final OutputStream lifeline;
+    private static final System.Logger LOG = System.getLogger("jobgov.linux");
 
-    private Watchdog(Process process) {
-        this.process = process;
-        this.lifeline = process.getOutputStream();
+    private final String jobName;
+    private final List<String> command;
+    private final Consumer<JobEvent> events;
+    private Process process;
+    private OutputStream lifeline;
+    private boolean killMode;
+    /** close() or detach() was called: the watchdog's exit is expected from then on. */
+    private boolean done;
+
+    private Watchdog(String jobName, List<String> command, boolean killMode, Consumer<JobEvent> events) {
+        this.jobName = jobName;
+        this.command = command;
+        this.killMode = killMode;
+        this.events = events;
+    }
+
+    /** Whether a crash of the JVM can be followed by a kill that cannot hit a stranger (cgroup.kill, or the v1 freezer). */
+    static boolean safeKill(Path killFile, Path freezerState) {
+        return killFile != null || freezerState != null;
+    }
+
+    private synchronized void spawn() {
+        List<String> cmd = new ArrayList<>(command);
+        cmd.set(cmd.indexOf(MODE), killMode ? "kill" : "linger");
+        try {
+            Process p = new ProcessBuilder(cmd)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD) // never a pipe to us: it would SIGPIPE once we are gone
+                    .start();
+            process = p;
+            lifeline = p.getOutputStream();
+            p.onExit().thenRun(() -> died(p));
+        } catch (IOException e) {
+            throw new JobException("cannot start the kill-on-close watchdog (/bin/sh): " + e.getMessage(), e);
+        }
+    }
+
+    /** The watchdog {@code p} exited: expected after close/detach, else re-armed with a new one. */
+    private void died(Process p) {
+        long replacement;
+        synchronized (this) {
+            if (done || p != process) {
+                return;
+            }
+            try {
+                spawn();
+                replacement = process.pid();
+                LOG.log(System.Logger.Level.WARNING, "job " + jobName + ": the kill-on-close watchdog (pid " + p.pid()
+                        + ") died while the JVM lives; started a new one (pid " + replacement + ")");
+            } catch (RuntimeException e) {
+                replacement = 0;
+                LOG.log(System.Logger.Level.ERROR, "job " + jobName + ": the kill-on-close watchdog (pid " + p.pid()
+                        + ") died and no new one could be started (" + e.getMessage() + "): kill-on-close is not armed");
+            }
+        }
+        try {
+            events.accept(new JobEvent.WatchdogRestarted(Instant.now(), p.pid(), replacement));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "job " + jobName + ": watchdog event listener failed", e);
+        }
     }
 
     /**
@@ -73,43 +145,44 @@ public final class Watchdog implements AutoCloseable {
      * @param jobDirs      every directory of the job, in every hierarchy
      */
     public static Watchdog start(String jobName, boolean killOnClose, Path killFile, Path freezerState,
-                                 List<Path> homeProcs, List<Path> jobDirs) {
+                                 List<Path> homeProcs, List<Path> jobDirs, Consumer<JobEvent> events) {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // out of the JVM's session: a terminal's ^C to the JVM does not reach it
         }
-        cmd.addAll(List.of("/bin/sh", "-c", SCRIPT, "jobgov-watchdog-" + jobName, killOnClose ? "kill" : "linger",
+        cmd.addAll(List.of("/bin/sh", "-c", SCRIPT, "jobgov-watchdog-" + jobName, MODE,
                 killFile == null ? "-" : killFile.toString(), freezerState == null ? "-" : freezerState.toString(),
                 String.valueOf(homeProcs.size())));
         homeProcs.forEach(p -> cmd.add(p.toString()));
         jobDirs.forEach(p -> cmd.add(p.toString()));
-        try {
-            Process p = new ProcessBuilder(cmd)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD) // never a pipe to us: it would SIGPIPE once we are gone
-                    .start();
-            return new Watchdog(p);
-        } catch (IOException e) {
-            throw new JobException("cannot start the kill-on-close watchdog (/bin/sh): " + e.getMessage(), e);
+        if (killOnClose && !safeKill(killFile, freezerState)) {
+            LOG.log(System.Logger.Level.WARNING, "job " + jobName + ": neither cgroup.kill (Linux 5.14+) nor the v1 freezer is "
+                    + "here: if this JVM dies, its watchdog removes the job's cgroups once empty but kills nothing (it will not "
+                    + "signal pids that may have been reused)");
         }
+        Watchdog w = new Watchdog(jobName, List.copyOf(cmd), killOnClose, events);
+        w.spawn();
+        return w;
     }
 
-    public long pid() {
+    public synchronized long pid() {
         return process.pid();
     }
 
-    public boolean isAlive() {
+    public synchronized boolean isAlive() {
         return process.isAlive();
     }
 
     /** Switches between kill-on-close ({@code true}) and leaving the processes to finish ({@code false}). */
     public synchronized void killOnClose(boolean kill) {
+        killMode = kill;
         send(kill ? "kill" : "linger");
     }
 
     /** The JVM has closed the job itself: the watchdog exits without touching it. */
     @Override
     public synchronized void close() {
+        done = true;
         send("bye");
         try {
             lifeline.close();
@@ -130,6 +203,7 @@ public final class Watchdog implements AutoCloseable {
      * mode, then removes the cgroups once empty). For a job closed while processes remain in it.
      */
     public synchronized void detach() {
+        done = true;
         try {
             lifeline.close();
         } catch (IOException ignored) {

@@ -18,11 +18,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** SIGKILL of the governing JVM: its watchdog kills the job's processes within 1 s and removes the cgroups. */
+/**
+ * SIGKILL of the governing JVM: its watchdog kills the job's processes within 1 s and removes the cgroups; also after
+ * the first watchdog was killed while the JVM lived (the JVM re-arms kill-on-close with a new one).
+ */
 class Cgroup1KillOnCloseIT {
     @ParameterizedTest
     @Timeout(90)
-    @ValueSource(strings = {"outside", "join"})
+    @ValueSource(strings = {"outside", "join", "watchdog-killed"})
     void sigkillOfTheGoverningJvmLeavesNoJobProcessAfterOneSecondAndNoCgroups(String where) throws Exception {
         Requirements.cgroupV1();
         String name = GovernedJobs.uniqueName("koc");
@@ -36,6 +39,16 @@ class Cgroup1KillOnCloseIT {
             String line = out.readLine();
             assertTrue(line != null && line.startsWith("ready "), "governing JVM: " + line);
             assertEquals(10, GovernedJobs.sleeping(marker).size(), "5 plain + 5 double-forked sleeps");
+            if (where.equals("watchdog-killed")) {
+                // a member kills the watchdog while the JVM lives: the JVM starts a new one, and kill-on-close still holds
+                List<Long> first = GovernedJobs.processesWith("jobgov-watchdog-" + name);
+                assertEquals(1, first.size(), "one watchdog: " + first);
+                ProcessHandle.of(first.get(0)).ifPresent(ProcessHandle::destroyForcibly);
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    List<Long> now = GovernedJobs.processesWith("jobgov-watchdog-" + name);
+                    return now.size() == 1 && !now.equals(first);
+                });
+            }
             long killedAt = System.nanoTime();
             jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
             assertTrue(jvm.waitFor(5, TimeUnit.SECONDS));

@@ -24,9 +24,12 @@ import picocli.CommandLine.Parameters;
 /** {@code jobgov attach PID}: loads the agent into a running JVM, which then governs itself and its children. */
 @Command(name = "attach", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = {
-            "Loads the jobgov agent into the running JVM PID (Attach API): the JVM and its existing",
-            "children move into a new job, which gets MBeans, kill-on-close and the policy, exactly as",
-            "with -javaagent. The JVM must belong to this user (or jobgov runs as root)."},
+            "Loads the jobgov agent into a running JVM, which then governs itself and its children.",
+            "",
+            "Loads the jobgov agent into the running JVM PID (Attach API): the JVM and its existing children move into a new job, "
+                    + "which gets MBeans, kill-on-close and the policy, exactly as with -javaagent. "
+                    + "The JVM must belong to this user (or jobgov runs as root).",
+            ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the JVM is governed (or runs degraded: see the printed problems)",

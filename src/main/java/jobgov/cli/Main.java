@@ -11,12 +11,15 @@ import picocli.CommandLine.Command;
 @Command(name = "jobgov", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Governs process trees as jobs: cgroups on Linux, Job Objects on Windows.",
         subcommands = {RunCommand.class, AttachCommand.class, ListCommand.class, StatusCommand.class},
+        footerHeading = "%n",
+        footer = "Run jobgov COMMAND --help for a command's flags; docs/cli.md is the reference.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success (run: the command's own exit code)",
             "1:the operation failed (attach, list, status)",
             "2:bad flag or value, or a limit refused: nothing was started",
-            "125:jobgov could not create the job or load the policy",
+            "124:run: --timeout ran out and the job was terminated",
+            "125:run: jobgov could not create the job, load the policy (a syntax error too) or start Jolokia",
             "126:the command is not executable",
             "127:the command was not found",
             "128+N:the command was killed by signal N (137: SIGKILL, e.g. the OOM killer)"})
@@ -37,6 +40,7 @@ public final class Main implements Runnable {
         CommandLine cmd = new CommandLine(new Main());
         // run: everything from COMMAND on belongs to the command, even words that look like our flags.
         cmd.getSubcommands().get("run").setStopAtPositional(true);
+        LimitFlags.addTo(cmd.getSubcommands().get("run").getCommandSpec());
         cmd.setParameterExceptionHandler(Main::badInput);
         cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
             line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + oneLine(ex));
@@ -47,7 +51,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: run, attach, list or status");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: " + String.join(", ", spec.subcommands().keySet()) + " (jobgov --help lists what each does)");
     }
 
     /** Bad input: one line naming the flag, exit 2. */

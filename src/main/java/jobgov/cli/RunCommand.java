@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.job.LimitRefusedException;
 import jobgov.job.LimitSpec;
+import jobgov.job.Units;
 import jobgov.http.Jolokia;
 import jobgov.jmx.JobMBeans;
 import jobgov.policy.PolicyRuntime;
@@ -32,63 +34,80 @@ import picocli.CommandLine.Parameters;
 /** {@code jobgov run [limits] -- COMMAND [ARGS...]}: runs a command in a new job and exits with its exit code. */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = {
-            "Runs COMMAND inside a new job with the given limits, prints the job's events to stderr",
-            "(one line each), and exits with the command's exit code (128+N when killed by signal N).",
-            "When the command exits, or jobgov is stopped (Ctrl-C, SIGTERM), every process left in the",
-            "job is killed and the job's cgroups are removed.",
+            "Runs a command in a new job with limits, and exits with the command's exit code.",
             "",
-            "Sizes: 4096, 64k, 512m, 1.5g (powers of 1024). Durations: 500ms, 30s, 2m, 1h (a bare number",
-            "is seconds). Each limit is enforced by the kernel or refused (exit 2, nothing started)."},
+            "Runs COMMAND inside a new job with the given limits and exits with the command's exit code (128+N when a signal N killed it). "
+                    + "By default jobgov prints one line on stderr when the job starts (its backend, limits and cgroups) and one when it ends "
+                    + "(the exit status and the limits it hit); -v adds a line per job event, --json makes every line a JSON object.",
+            "",
+            "When the command exits, or jobgov is stopped (Ctrl-C, SIGTERM), every process left in the job is killed and the job's cgroups are removed.",
+            "",
+            "Sizes: 4096, 64k, 512m, 1.5g (powers of 1024). Durations: 500ms, 30s, 2m, 1h (a bare number is seconds). "
+                    + "Percentages: 25%% or 25. Each limit is enforced by the kernel or refused (exit 2, nothing started).",
+            "",
+            "--cpu counts the WHOLE machine (50%% on 2 CPUs is one CPU), as a Windows job does; systemd's CPUQuota= counts one CPU "
+                    + "(100%% is one CPU): -p CPUQuota=100%% and --cpu 50%% are the same cap on a 2-CPU machine.",
+            ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "N:the command's exit code",
-            "128+N:the command was killed by signal N (137: SIGKILL, e.g. the OOM killer)",
+            "128+N:the command was killed by signal N (137: SIGKILL, e.g. the OOM killer; 130/143: jobgov stopped by SIGINT/SIGTERM)",
             "2:bad flag or value, or a limit refused: nothing was started",
-            "125:jobgov could not create the job or load the policy",
+            "124:--timeout (or -p RuntimeMaxSec) ran out: the job was terminated",
+            "125:jobgov could not create the job, load the policy (a syntax error too) or start Jolokia",
             "126:the command is not executable",
             "127:the command was not found"})
 final class RunCommand implements Callable<Integer> {
+    /** The exit code of a run whose --timeout ran out, as GNU timeout(1) uses. */
+    static final int TIMED_OUT = 124;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--name", paramLabel = "NAME", description = "The job's name (default: the command's file name).")
     String name;
 
-    @Option(names = "--memory", paramLabel = "SIZE", description = "Job memory limit: all processes together (e.g. 64m).")
-    String memory;
+    // The limit flags (--memory, --processes, --cpu, ...) are added from LimitFlags.ROWS by Main.
 
-    @Option(names = "--process-memory", paramLabel = "SIZE", description = "Memory limit of each process (address space).")
-    String processMemory;
+    @Option(names = {"-p", "--property"}, paramLabel = "NAME=VALUE",
+            description = "A systemd resource property with systemd's units: MemoryMax, MemoryHigh, MemoryLow, TasksMax, "
+                    + "CPUQuota (100%% is one CPU), CPUWeight (1-10000), AllowedCPUs, IOReadBandwidthMax with IOWriteBandwidthMax, "
+                    + "RuntimeMaxSec. Others are refused by name. Repeatable.")
+    List<String> properties = new ArrayList<>();
 
-    @Option(names = "--processes", paramLabel = "N", description = "Active process limit (on Linux: tasks, threads included).")
-    String processes;
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "Terminates the job when the command has run this long (wall clock), and exits 124.")
+    String timeout;
 
-    @Option(names = "--cpu", paramLabel = "PERCENT%", description = "CPU hard cap, percent of the whole machine (e.g. 25%).")
-    String cpu;
-
-    @Option(names = "--cpu-weight", paramLabel = "N", description = "CPU weight 1-9 relative to other jobs (5 is the default share).")
-    String cpuWeight;
-
-    @Option(names = "--affinity", paramLabel = "LIST", description = "CPUs the job may run on (e.g. 0-1,3).")
-    String affinity;
-
-    @Option(names = "--process-time", paramLabel = "DURATION", description = "User CPU time limit of each process.")
-    String processTime;
-
-    @Option(names = "--job-time", paramLabel = "DURATION", description = "User CPU time limit of the whole job.")
-    String jobTime;
-
-    @Option(names = "--cgroup", paramLabel = "PARENT", description = "Parent cgroup to create the job under (default: this process's own cgroup).")
+    @Option(names = "--cgroup", paramLabel = "PARENT", description = "Creates the job under this parent cgroup (default: this process's own cgroup).")
     String cgroup;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "A Groovy policy governing the job, loaded before the command starts.")
+    @Option(names = "--policy", paramLabel = "FILE", description = "Governs the job with this Groovy policy, compiled and armed before the command starts.")
     Path policy;
 
+    @Option(names = "--param", paramLabel = "KEY=VALUE",
+            description = "A parameter for the policy, read there with param('KEY', fallback). Repeatable.")
+    List<String> params = new ArrayList<>();
+
     @Option(names = "--jolokia", paramLabel = "[HOST:]PORT",
-            description = "Serve the job's MBeans over Jolokia HTTP at http://HOST:PORT/jolokia/ (HOST defaults to 127.0.0.1).")
+            description = "Serves the job's MBeans over Jolokia HTTP at http://HOST:PORT/jolokia/ (HOST defaults to 127.0.0.1).")
     String jolokia;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print no events, only errors.")
+    @Option(names = "--jolokia-user", paramLabel = "USER",
+            description = "The Jolokia user allowed to write limits and terminate (needed to listen beyond loopback); "
+                    + "its password comes from --jolokia-password-file.")
+    String jolokiaUser;
+
+    @Option(names = "--jolokia-password-file", paramLabel = "FILE", description = "A file whose first line is the Jolokia user's password.")
+    String jolokiaPasswordFile;
+
+    @Option(names = {"-v", "--verbose"}, description = "Prints every job event as one line too.")
+    boolean verbose;
+
+    @Option(names = "--json", description = "Prints each line as one JSON object (start, events with -v, end).")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "Prints nothing but errors.")
     boolean quiet;
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "The command and its arguments (put -- before it).")
@@ -100,18 +119,23 @@ final class RunCommand implements Callable<Integer> {
         if (quiet) {
             java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         }
-        JobLimits limits = limits();
+        SystemdProperties.Mapped props;
+        try {
+            props = SystemdProperties.map(properties, Runtime.getRuntime().availableProcessors());
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        JobLimits limits = limits(props);
+        Duration wallClock = wallClock(props);
+        Map<String, String> policyOptions = policyOptions();
         String jobName = jobName();
         if (policy != null && !Files.isReadable(policy)) {
             throw bad("--policy: cannot read " + policy);
         }
-        if (jolokia != null) {
-            try {
-                Jolokia.validate(Map.of("jolokia", jolokia));
-            } catch (IllegalArgumentException e) {
-                throw bad("--jolokia: " + Main.oneLine(e));
-            }
+        if (policy == null && !params.isEmpty()) {
+            throw bad("--param goes with --policy: it is read by the policy");
         }
+        Map<String, String> jolokiaOptions = jolokiaOptions();
         JobSpec jobSpec;
         try {
             jobSpec = new JobSpec(jobName, cgroup, limits);
@@ -123,7 +147,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             job = Jobs.create(jobSpec);
         } catch (LimitRefusedException e) {
-            err.println("jobgov run: --" + e.limit().key() + ": " + Main.oneLine(e));
+            err.println("jobgov run: --" + e.limit().key() + ": " + PlatformWords.refusal(e, false));
             return ExitStatus.USAGE;
         } catch (IllegalArgumentException e) {
             err.println("jobgov run: " + Main.oneLine(e));
@@ -134,6 +158,7 @@ final class RunCommand implements Callable<Integer> {
         }
 
         Set<Long> exited = ConcurrentHashMap.newKeySet();
+        Map<String, Integer> hit = new java.util.concurrent.ConcurrentSkipListMap<>();
         List<AutoCloseable> resources = new ArrayList<>();
         Thread hook = new Thread(() -> closeAll(job, resources), "jobgov-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -142,23 +167,20 @@ final class RunCommand implements Callable<Integer> {
                 if (e instanceof JobEvent.ProcessExited || e instanceof JobEvent.AbnormalExit) {
                     exited.add(e.pid());
                 }
-                if (!quiet) {
-                    err.println(EventLine.format(e));
+                if (e.type().startsWith("jobgov.limit.")) {
+                    hit.merge(e.type().substring("jobgov.".length()), 1, Integer::sum);
+                }
+                if (verbose && !quiet) {
+                    err.println(json ? Json.write(Json.event(e)) : EventLine.format(e));
                     err.flush();
                 }
             });
-            if (!quiet) {
-                err.println(EventLine.prefix(Instant.now()) + "job " + job.name() + " backend=" + job.backend()
-                        + " limits=" + (limits.requested().isEmpty() ? "none" : LimitSpec.format(limits))
-                        + " location=" + job.location());
-                err.flush();
-            }
             // Visible to `jobgov list` and `jobgov status` like a JVM running the agent.
             System.setProperty("jobgov.job", job.name());
             register(job, resources);
-            if (jolokia != null) {
+            if (jolokiaOptions != null) {
                 try {
-                    resources.add(Jolokia.start(Map.of("jolokia", jolokia)));
+                    resources.add(Jolokia.start(jolokiaOptions));
                 } catch (RuntimeException e) {
                     err.println("jobgov run: --jolokia " + jolokia + " not started: " + Main.oneLine(e));
                     return ExitStatus.JOB_FAILED;
@@ -166,14 +188,34 @@ final class RunCommand implements Callable<Integer> {
             }
             if (policy != null) {
                 try {
-                    resources.add(PolicyRuntime.load(policy.toAbsolutePath(), job, Map.of("name", job.name())));
-                } catch (IllegalArgumentException e) {
-                    err.println("jobgov run: --policy " + policy + ": " + Main.oneLine(e));
-                    return ExitStatus.USAGE;
+                    resources.add(PolicyRuntime.load(policy.toAbsolutePath(), job, policyOptions));
+                } catch (LimitRefusedException e) {
+                    err.println("jobgov run: --policy " + policy + ": " + PlatformWords.refusal(e, false));
+                    return ExitStatus.JOB_FAILED;
                 } catch (RuntimeException e) {
                     err.println("jobgov run: --policy " + policy + " not loaded: " + Main.oneLine(e));
                     return ExitStatus.JOB_FAILED;
                 }
+            }
+            if (!quiet) {
+                // After the policy: its job { } block may have set limits the banner must show.
+                JobLimits now = job.limits();
+                String shown = now.requested().isEmpty() ? "none" : LimitSpec.format(now);
+                if (json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("time", Instant.now().toString());
+                    m.put("event", "job.start");
+                    m.put("job", job.name());
+                    m.put("backend", job.backend());
+                    m.put("limits", shown.equals("none") ? "" : shown);
+                    m.put("timeout", wallClock == null ? null : wallClock.toMillis());
+                    m.put("location", job.location());
+                    err.println(Json.write(m));
+                } else {
+                    err.println(EventLine.prefix(Instant.now()) + "job " + job.name() + " backend=" + job.backend() + " limits=" + shown
+                            + (wallClock == null ? "" : " timeout=" + Units.formatDuration(wallClock)) + " location=" + job.location());
+                }
+                err.flush();
             }
 
             Process p;
@@ -182,12 +224,17 @@ final class RunCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 return cannotStart(err, e);
             }
-            int code = waitFor(p);
+            boolean timedOut = !waitFor(p, wallClock);
+            if (timedOut) {
+                job.terminate(TIMED_OUT);
+                hit.merge("timeout", 1, Integer::sum);
+                waitFor(p, null);
+            }
+            int code = timedOut ? TIMED_OUT : p.exitValue();
             awaitExitEvent(exited, p.pid());
             closeAll(job, resources);
             if (!quiet) {
-                err.println(EventLine.prefix(Instant.now()) + "exit " + code + (code > 128 ? " (signal " + (code - 128) + ")" : ""));
-                err.flush();
+                printEnd(err, code, timedOut ? p.exitValue() : code, hit);
             }
             return code;
         } finally {
@@ -200,43 +247,107 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Every limit flag through {@link LimitSpec}, so the CLI, agent options and MBeans parse alike. */
-    private JobLimits limits() {
-        Map<String, String> flags = new LinkedHashMap<>();
-        flags.put("memory", memory);
-        flags.put("process-memory", processMemory);
-        flags.put("processes", processes);
-        flags.put("cpu", cpu);
-        flags.put("cpu-weight", cpuWeight);
-        flags.put("affinity", affinity);
-        flags.put("process-time", processTime);
-        flags.put("job-time", jobTime);
-        if (cpu != null && cpuWeight != null) {
+    /** The end line: {@code exit 137 (signal 9), hit limit.job-memory}. */
+    private void printEnd(PrintWriter err, int code, int commandCode, Map<String, Integer> hit) {
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time", Instant.now().toString());
+            m.put("event", "job.end");
+            m.put("exitCode", code);
+            m.put("signal", commandCode > 128 ? commandCode - 128 : null);
+            m.put("hit", new LinkedHashMap<>(hit));
+            err.println(Json.write(m));
+        } else {
+            String hits = hit.entrySet().stream().map(e -> e.getKey() + (e.getValue() > 1 ? " x" + e.getValue() : ""))
+                    .collect(java.util.stream.Collectors.joining(", "));
+            String why = code == TIMED_OUT && hit.containsKey("timeout") ? " (timeout: the job was terminated)"
+                    : code > 128 ? " (signal " + (code - 128) + ")" : "";
+            err.println(EventLine.prefix(Instant.now()) + "exit " + code + why + (hits.isEmpty() ? "" : ", hit " + hits));
+        }
+        err.flush();
+    }
+
+    /** The limit flags and -p properties through {@link LimitSpec}, as agent options and MBeans parse them. */
+    private JobLimits limits(SystemdProperties.Mapped props) {
+        Map<String, String> flags = LimitFlags.given(spec);
+        if (flags.containsKey("cpu") && flags.containsKey("cpu-weight")) {
             // Separately each is fine; LimitSpec would let the later one replace the earlier mode.
             throw bad("--cpu and --cpu-weight cannot be combined: choose one CPU rate mode");
         }
-        JobLimits limits = JobLimits.NONE;
-        for (Map.Entry<String, String> f : flags.entrySet()) {
-            String v = f.getValue();
-            if (v == null) {
-                continue;
-            }
-            String flag = "--" + f.getKey();
-            // In a spec "0"/"none" clears a limit; on the command line leaving the flag out does that.
-            if (v.isBlank() || v.trim().equals("0") || v.trim().equalsIgnoreCase("none")) {
-                throw bad(flag + ": needs a positive value, got '" + v + "' (leave the flag out for no limit)");
-            }
-            if (v.contains(",") && !f.getKey().equals("affinity")) {
-                throw bad(flag + ": one value expected, got '" + v + "'");
-            }
-            try {
-                limits = LimitSpec.apply(f.getKey() + "=" + v, limits);
-            } catch (IllegalArgumentException e) {
-                String m = Main.oneLine(e);
-                throw bad(flag + ": " + (m.startsWith(f.getKey() + ": ") ? m.substring(f.getKey().length() + 2) : m));
+        for (String key : props.limits().keySet()) {
+            if (flags.containsKey(key)) {
+                throw bad("--" + key + " and the -p property that sets it cannot both be given");
             }
         }
-        return limits;
+        Map<String, String> all = new LinkedHashMap<>(flags);
+        all.putAll(props.limits());
+        return LimitFlags.apply(spec.commandLine(), all, JobLimits.NONE);
+    }
+
+    private Duration wallClock(SystemdProperties.Mapped props) {
+        if (timeout != null && props.runtimeMax() != null) {
+            throw bad("--timeout and -p RuntimeMaxSec cannot both be given");
+        }
+        if (props.runtimeMax() != null) {
+            return props.runtimeMax();
+        }
+        if (timeout == null) {
+            return null;
+        }
+        Duration d;
+        try {
+            d = Units.parseDuration(timeout);
+        } catch (IllegalArgumentException e) {
+            throw bad("--timeout: " + e.getMessage());
+        }
+        if (d.isZero() || d.isNegative()) {
+            throw bad("--timeout: must be positive, got '" + timeout + "'");
+        }
+        return d;
+    }
+
+    private Map<String, String> policyOptions() {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("name", name != null ? name : jobName());
+        for (String p : params) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw bad("--param: expected KEY=VALUE, got '" + p + "'");
+            }
+            String key = p.substring(0, eq).trim();
+            if (!key.matches("[A-Za-z0-9._-]+")) {
+                throw bad("--param: '" + key + "' is not a parameter name (letters, digits, . _ -)");
+            }
+            if (o.put("param." + key, p.substring(eq + 1)) != null) {
+                throw bad("--param: " + key + " given twice");
+            }
+        }
+        return o;
+    }
+
+    /** The agent's Jolokia options from --jolokia and its credentials, checked by the same rules. */
+    private Map<String, String> jolokiaOptions() {
+        if (jolokia == null) {
+            if (jolokiaUser != null || jolokiaPasswordFile != null) {
+                throw bad("--jolokia-user and --jolokia-password-file go with --jolokia");
+            }
+            return null;
+        }
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("jolokia", jolokia);
+        if (jolokiaUser != null) {
+            o.put("jolokiaUser", jolokiaUser);
+        }
+        if (jolokiaPasswordFile != null) {
+            o.put("jolokiaPasswordFile", jolokiaPasswordFile);
+        }
+        try {
+            Jolokia.validate(o);
+        } catch (IllegalArgumentException e) {
+            throw bad("--jolokia: " + Main.oneLine(e).replace("jolokiaUser= and jolokiaPasswordFile= (or jolokiaPasswordEnv=)",
+                    "--jolokia-user and --jolokia-password-file"));
+        }
+        return o;
     }
 
     private String jobName() {
@@ -274,11 +385,17 @@ final class RunCommand implements Callable<Integer> {
         return e instanceof JobException ? ExitStatus.JOB_FAILED : ExitStatus.NOT_EXECUTABLE;
     }
 
-    /** The JDK reports a death by signal N as exit value 128+N, the shell's convention. */
-    private static int waitFor(Process p) {
+    /** Waits for the command, at most {@code limit} (null: no limit); false when the limit ran out. */
+    private static boolean waitFor(Process p, Duration limit) {
+        long deadline = limit == null ? 0 : System.nanoTime() + limit.toNanos();
         while (true) {
             try {
-                return p.waitFor();
+                if (limit == null) {
+                    p.waitFor();
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                return left > 0 ? p.waitFor(left, TimeUnit.NANOSECONDS) : !p.isAlive();
             } catch (InterruptedException e) {
                 // keep waiting: only the command's end or the shutdown hook ends a run
             }

@@ -15,10 +15,13 @@ import picocli.CommandLine.Parameters;
 /** {@code jobgov status PID|NAME [--watch]}: a job's limits, counters and processes. */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = {
-            "Prints the limits, counters and processes of the jobs in a governed JVM (the agent's job, its",
-            "sub-jobs, or the job of a jobgov run), read from the JVM's MBeans over local JMX. TARGET is",
-            "the JVM's pid or the job's name (as jobgov list shows it). With --watch the report is",
-            "redrawn in place every --interval until Ctrl-C."},
+            "Prints a governed JVM's jobs: their limits, counters and processes.",
+            "",
+            "Prints the limits, counters and processes of the jobs in a governed JVM (the agent's job, its sub-jobs, "
+                    + "or the job of a jobgov run), read from the JVM's MBeans over local JMX, or over Jolokia HTTP with --url. "
+                    + "TARGET is the JVM's pid or the job's name (as jobgov list shows it). "
+                    + "With --watch the report is redrawn in place every --interval until Ctrl-C; --json prints it as one JSON object.",
+            ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:printed (with --watch: stopped by Ctrl-C)",
@@ -31,29 +34,27 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "TARGET", description = "A governed JVM's pid, or a job name (or --url).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TARGET", description = "A governed JVM's pid or a job name, as jobgov list shows them (or give --url).")
     String target;
 
-    @Option(names = "--url", paramLabel = "URL", description = {
-        "Read over HTTP from the JVM's Jolokia endpoint instead, e.g. http://host:8778/jolokia/",
-        "(agent option jolokia=HOST:PORT)."})
+    @Option(names = "--url", paramLabel = "URL",
+            description = "Reads over HTTP from the JVM's Jolokia endpoint instead, e.g. http://host:8778/jolokia/ (agent option jolokia=HOST:PORT).")
     String url;
 
-    @Option(names = "--user", paramLabel = "USER", description = {
-        "With --url: the jolokiaUser; the password comes from --password-file, else $JOBGOV_JOLOKIA_PASSWORD,",
-        "else a prompt. Reads need no credentials."})
+    @Option(names = "--user", paramLabel = "USER",
+            description = "With --url: the jolokiaUser; the password comes from --password-file, else $JOBGOV_JOLOKIA_PASSWORD, else a prompt. Reads need no credentials.")
     String user;
 
     @Option(names = "--password-file", paramLabel = "PATH", description = "With --user: a file whose first line is the password.")
     java.nio.file.Path passwordFile;
 
-    @Option(names = {"-w", "--watch"}, description = "Refresh in place until Ctrl-C.")
+    @Option(names = {"-w", "--watch"}, description = "Redraws the report in place every --interval until Ctrl-C.")
     boolean watch;
 
-    @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", description = "Refresh interval with --watch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", description = "The refresh interval of --watch (default: ${DEFAULT-VALUE}).")
     String interval;
 
-    @Option(names = "--job", paramLabel = "NAME", description = "Only this job of the JVM (default: all of its jobs).")
+    @Option(names = "--job", paramLabel = "NAME", description = "Reports only this job of the JVM (default: all of its jobs).")
     String job;
 
     @Override
@@ -97,8 +98,12 @@ final class StatusCommand implements Callable<Integer> {
 
     /** The data source for the target: local JMX of the JVM with that pid or that job. */
     private JobView open() throws IOException {
-        if ((url == null) == (target == null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give a TARGET (pid or job name) or --url, not both");
+        if (url == null && target == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "which job? Give a governed JVM's pid or a job name (jobgov list shows them), or --url http://HOST:PORT/jolokia/");
+        }
+        if (url != null && target != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either TARGET (" + target + ") or --url, not both");
         }
         if (url == null) {
             if (user != null || passwordFile != null) {

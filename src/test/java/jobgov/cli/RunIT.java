@@ -75,8 +75,8 @@ class RunIT {
     }
 
     @Test
-    void printsEveryEventAsOneLineOnStderr() throws Exception {
-        Cli.Result r = Cli.run("run", "--name", name, "--", "sh", "-c", "echo $$; exit 3");
+    void verbosePrintsEveryEventAsOneLineOnStderr() throws Exception {
+        Cli.Result r = Cli.run("run", "-v", "--name", name, "--", "sh", "-c", "echo $$; exit 3");
         assertEquals(3, r.code(), r::toString);
         long pid = Long.parseLong(r.out().trim());
         List<String> types = new ArrayList<>();
@@ -233,7 +233,7 @@ class RunIT {
         Requirements.cgroupV1();
         Requirements.require(Jobs.backends().stream().anyMatch(b -> b.name().equals("cgroup1")), "needs the cgroup1 backend in this build");
         Requirements.command("python3");
-        Cli.Result r = Cli.run("run", "--name", name, "--memory", "64m", "--", "python3", "-c", "b = b'x' * (256 << 20)");
+        Cli.Result r = Cli.run("run", "-v", "--name", name, "--memory", "64m", "--", "python3", "-c", "b = b'x' * (256 << 20)");
         assertEquals(137, r.code(), r::toString);
         assertTrue(r.err().contains(" backend=cgroup1 "), r::toString);
         assertTrue(r.err().lines().anyMatch(l -> EVENT.matcher(l).matches() && l.contains(" limit.job-memory ")), r::toString);

@@ -77,6 +77,9 @@ final class Governor implements AgentMXBean {
             return;
         }
         String name = options.name() != null ? options.name() : DefaultJobName.of(System.getProperty("sun.java.command"), pid);
+        // The JVM's children as they were before the job: the job's own watchdog (a child of this JVM, started
+        // with the job and outside it) must never be adopted into the job it watches.
+        List<ProcessHandle> children = attached ? ProcessHandle.current().descendants().toList() : List.of();
         try {
             job = createJob(name);
         } catch (LimitsNotApplied e) {
@@ -84,7 +87,7 @@ final class Governor implements AgentMXBean {
             return;
         }
         if (job != null && attached) {
-            adoptChildren();
+            adoptChildren(children);
         }
         if (job != null) {
             try {
@@ -194,10 +197,8 @@ final class Governor implements AgentMXBean {
         }
     }
 
-    /** On attach: the JVM's existing children (and theirs) join the job; the ones that cannot are reported. */
-    private void adoptChildren() {
-        List<ProcessHandle> children = new ArrayList<>();
-        ProcessHandle.current().descendants().forEach(children::add);
+    /** On attach: the JVM's children from before the job (and theirs) join it; the ones that cannot are reported. */
+    private void adoptChildren(List<ProcessHandle> children) {
         for (ProcessHandle child : children) {
             if (!child.isAlive()) {
                 continue;

@@ -460,7 +460,11 @@ final class Cgroup1Job implements BackendJob {
         JobLimits l = limits;
         // processes
         Set<Long> current = CgroupFiles.procsRecursive(trackingDir());
+        ProcessRlimits r = rlimits(l);
         if (processes.tick(current, now, e -> {
+            if (e instanceof JobEvent.NewProcess n) {
+                HostProcess.newcomer(n.pid(), r); // the limits a child of the host could not inherit
+            }
             events.accept(e);
             if (e instanceof JobEvent.AbnormalExit x && x.signal() == SIGXCPU && l.processTime() != null) {
                 // RLIMIT_CPU ran out: the kernel's SIGXCPU ended it
@@ -722,6 +726,7 @@ final class Cgroup1Job implements BackendJob {
                 for (Path d : parentDirs.values()) {
                     writeQuietly(d.resolve("cgroup.procs"), String.valueOf(SELF));
                 }
+                HostProcess.left();
             }
             if (l.killsOnClose()) {
                 killAll();

@@ -255,7 +255,13 @@ final class Cgroup2Job implements BackendJob {
         Instant now = Instant.now();
         JobLimits l = limits;
         Set<Long> current = CgroupFiles.procsRecursive(dir);
-        if (processes.tick(current, now, listener)) {
+        ProcessRlimits r = rlimits(l);
+        if (processes.tick(current, now, e -> {
+            if (e instanceof JobEvent.NewProcess n) {
+                HostProcess.newcomer(n.pid(), r); // the limits a child of the host could not inherit
+            }
+            listener.accept(e);
+        })) {
             // on the event thread, once per process: a late report of a process must not make a second emptying
             events.populatedByUs();
         }
@@ -366,6 +372,7 @@ final class Cgroup2Job implements BackendJob {
         try {
             if (selfInside()) {
                 leave();
+                HostProcess.left();
             }
             if (limits.killsOnClose()) {
                 killAll();

@@ -10,7 +10,8 @@ import jobgov.job.JobException;
 /**
  * Putting processes into a job. {@link #assign} moves a running process; {@link #start} starts a command
  * without a moment outside the job: {@code /bin/sh -c} writes its own pid into every
- * {@code cgroup.procs} of the job, takes the per-process limits (ulimit), then execs the command, so the
+ * {@code cgroup.procs} of the job, takes the OOM score of the host's children ({@link HostProcess}), takes the
+ * per-process limits (ulimit), then execs the command, so the
  * returned Process is the command itself. Shared by the cgroup1 and cgroup2 jobs.
  */
 final class JobStart {
@@ -31,7 +32,11 @@ final class JobStart {
                 throw new JobException("cannot assign pid " + pid + " to job " + job + ": " + e.getMessage(), e);
             }
         }
-        rlimits.applyTo(pid);
+        if (HostProcess.isHost(pid)) {
+            HostProcess.joined(); // never the per-process limits; an OOM score below its children's
+        } else {
+            rlimits.applyTo(pid);
+        }
         tracker.joined(pid);
     }
 
@@ -45,7 +50,7 @@ final class JobStart {
         if (original.isEmpty()) {
             throw new JobException("no command to start");
         }
-        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT + rlimits.shellUlimits() + "exec \"$@\"",
+        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT + HostProcess.shellOomScore() + rlimits.shellUlimits() + "exec \"$@\"",
                 "jobgov-start", String.valueOf(dirs.size())));
         dirs.forEach(d -> wrapped.add(d.resolve("cgroup.procs").toString()));
         wrapped.addAll(original);

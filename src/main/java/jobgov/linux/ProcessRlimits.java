@@ -10,7 +10,8 @@ import java.util.List;
 import jobgov.job.JobException;
 
 /**
- * The per-process limits of the job model as POSIX resource limits, set on other processes with
+ * The per-process limits of the job model as POSIX resource limits, set on the job's processes other than
+ * the governing JVM itself with
  * prlimit(2) and inherited by children at fork: RLIMIT_AS for the per-process memory limit (allocations past
  * it fail with ENOMEM) and RLIMIT_CPU for the per-process time limit (whole seconds, rounded up; user plus
  * system time; SIGXCPU at the limit, whose default action ends the process).
@@ -37,8 +38,14 @@ public record ProcessRlimits(Long addressSpaceBytes, Duration cpuTime) {
         return Math.max(1, s);
     }
 
-    /** Sets both limits on {@code pid}; a process that already exited is skipped (returns false). */
+    /**
+     * Sets both limits on {@code pid}; a process that already exited is skipped (returns false). Never the host:
+     * the governing JVM is no target of its own job ({@link HostProcess}), so for it this does nothing.
+     */
     public boolean applyTo(long pid) {
+        if (HostProcess.isHost(pid)) {
+            return true;
+        }
         boolean ok = set(pid, Libc.RLIMIT_AS, addressSpaceBytes, 0);
         return ok && set(pid, Libc.RLIMIT_CPU, cpuTime == null ? null : cpuSeconds(cpuTime), 1);
     }

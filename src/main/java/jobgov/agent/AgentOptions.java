@@ -127,6 +127,11 @@ public record AgentOptions(
                 throw new IllegalArgumentException("option 'name': " + e.getMessage(), e);
             }
         }
+        try {
+            JobSpec.checkParent(cgroup); // only a cgroup inside the hierarchy, refused before any mkdir
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("option 'cgroup': " + e.getMessage(), e);
+        }
         if (!jolokia.isEmpty()) {
             Jolokia.validate(jolokia);
         }

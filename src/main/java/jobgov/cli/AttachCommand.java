@@ -145,6 +145,11 @@ final class AttachCommand implements Callable<Integer> {
             j.add("name=" + name);
         }
         if (cgroup != null) {
+            try {
+                jobgov.job.JobSpec.checkParent(cgroup);
+            } catch (IllegalArgumentException e) {
+                throw bad("--cgroup: " + e.getMessage());
+            }
             j.add("cgroup=" + cgroup);
         }
         for (String o : options) {

@@ -135,6 +135,11 @@ final class RunCommand implements Callable<Integer> {
         if (policy == null && !params.isEmpty()) {
             throw bad("--param goes with --policy: it is read by the policy");
         }
+        try {
+            JobSpec.checkParent(cgroup);
+        } catch (IllegalArgumentException e) {
+            throw bad("--cgroup: " + e.getMessage());
+        }
         Map<String, String> jolokiaOptions = jolokiaOptions();
         JobSpec jobSpec;
         try {

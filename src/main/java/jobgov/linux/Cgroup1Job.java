@@ -95,10 +95,12 @@ final class Cgroup1Job implements BackendJob {
             if (parent != null) {
                 base = parent.dirs.get(h);
             } else if (spec.parent() != null) {
-                base = h.dir(spec.parent().startsWith("/") ? spec.parent() : "/" + spec.parent());
-                if (base == null || !Files.isDirectory(base)) {
+                String path = spec.parent().startsWith("/") ? spec.parent() : "/" + spec.parent();
+                base = h.containedDir(path); // never outside the hierarchy: checked before any mkdir
+                if (base == null) {
+                    Path d = h.dir(path);
                     throw new JobException("parent cgroup " + spec.parent() + " does not exist in the " + h.label()
-                            + " hierarchy" + (base == null ? "" : " (" + base + ")"));
+                            + " hierarchy" + (d == null ? " (not under " + h.mountPoint() + ")" : " (" + d + ")"));
                 }
             } else {
                 base = own.get(h);

@@ -38,7 +38,24 @@ public record Hierarchy(int id, Set<String> controllers, String name, Path mount
             return null;
         }
         String rel = p.substring(root.length());
-        return rel.isEmpty() ? mountPoint : mountPoint.resolve(rel.substring(0, rel.length() - 1)).normalize();
+        Path dir = rel.isEmpty() ? mountPoint : mountPoint.resolve(rel.substring(0, rel.length() - 1)).normalize();
+        return dir.startsWith(mountPoint) ? dir : null; // a '..' never leads out of the hierarchy
+    }
+
+    /**
+     * The existing directory of the cgroup {@code cgroupPath}, resolved only inside this hierarchy: null when it
+     * does not exist, is no directory, or leads (through '..' or a symlink) outside the mount.
+     */
+    public Path containedDir(String cgroupPath) {
+        Path d = dir(cgroupPath);
+        if (d == null || !java.nio.file.Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            return d.toRealPath().startsWith(mountPoint.toRealPath()) ? d : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     /** A short label: {@code memory}, {@code cpu,cpuacct}, {@code name=systemd} or {@code unified}. */

@@ -78,6 +78,47 @@ class AgentAttachIT {
         }
     }
 
+    @Test
+    void attachPutsTheWatchdogOutsideTheJobSoKillOnCloseSurvivesTerminateAndASigkilledJvm() throws Exception {
+        Requirements.cgroupV1();
+        String jobName = "jobgov-test-" + UUID.randomUUID().toString().substring(0, 8);
+        try (HostJvm host = HostJvm.start(null, TreeHost.class.getName())) {
+            host.await(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+            long before = host.spawn("pair");
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(before).map(h -> h.descendants().count() == 2).orElse(false));
+            loadAgent(host.pid(), "name=" + jobName);
+            MBeanServerConnection jmx = host.jmx().getMBeanServerConnection();
+            ObjectName job = new ObjectName("jobgov:type=Job,name=" + jobName);
+            long watchdog = ProcessHandle.of(host.pid()).orElseThrow().descendants()
+                    .filter(h -> h.info().arguments().map(a -> Arrays.asList(a).contains("jobgov-watchdog-" + jobName)).orElse(false))
+                    .findFirst().orElseThrow().pid();
+            host.track(watchdog);
+            Set<Long> pids = Arrays.stream((long[]) jmx.getAttribute(job, "ProcessIds")).boxed().collect(Collectors.toSet());
+            assertTrue(pids.contains(before) && !pids.contains(watchdog), "the watchdog " + watchdog + " is not in the job: " + pids);
+            assertEquals(4L, jmx.getAttribute(job, "ActiveProcesses"), "host + the pair's shell and sleeps, not the watchdog");
+
+            jmx.invoke(job, "terminate", new Object[] {9}, new String[] {int.class.getName()});
+            await().atMost(Duration.ofSeconds(10)).until(() -> !AgentJmxIT.running(before));
+            assertTrue(AgentJmxIT.running(watchdog), "terminate does not reach the watchdog");
+
+            long after = host.spawn("tree");
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((long[]) jmx.getAttribute(job, "ProcessIds")).length >= 5);
+            List<Long> children = new ArrayList<>();
+            Arrays.stream((long[]) jmx.getAttribute(job, "ProcessIds")).filter(p -> p != host.pid()).forEach(children::add);
+            assertTrue(children.contains(after), children.toString());
+            host.track(children.stream().mapToLong(Long::longValue).toArray());
+            List<java.nio.file.Path> dirs = new ArrayList<>();
+            for (String part : ((String) jmx.getAttribute(job, "Location")).split(" ")) {
+                dirs.add(java.nio.file.Path.of(part.substring(part.indexOf('=') + 1)));
+            }
+
+            host.process().destroyForcibly(); // SIGKILL: only the watchdog can close the job now
+            await().atMost(Duration.ofSeconds(15)).until(() -> children.stream().noneMatch(AgentJmxIT::running));
+            await().atMost(Duration.ofSeconds(15)).until(() -> dirs.stream().noneMatch(java.nio.file.Files::exists));
+            await().atMost(Duration.ofSeconds(15)).until(() -> !AgentJmxIT.running(watchdog));
+        }
+    }
+
     private static void loadAgent(long pid, String options) throws Exception {
         VirtualMachine vm = VirtualMachine.attach(String.valueOf(pid));
         try {

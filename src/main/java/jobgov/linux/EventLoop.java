@@ -36,6 +36,7 @@ public final class EventLoop implements AutoCloseable {
     /** Set by the event thread once its descriptors are open (and so JNA is loaded): from then on wake() writes the eventfd. */
     private volatile boolean armed;
     private volatile boolean stopping;
+    private volatile long failures;
 
     public EventLoop(String jobName, long tickMillis, Runnable check) {
         this.tickMillis = tickMillis;
@@ -107,6 +108,11 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * The loop survives any Throwable, an OutOfMemoryError while a policy or the application has the heap short
+     * included: a failed wait or check is logged (once per run of failures, guarded so that logging cannot kill the
+     * thread either), counted in {@link #failures()}, and the loop goes on after one tick, re-reading every file.
+     */
     private void run() {
         try {
             boolean pollable = arm();
@@ -115,24 +121,28 @@ public final class EventLoop implements AutoCloseable {
             try {
                 boolean first = true;
                 while (!stopping) {
-                    if (!first) {
-                        if (pollable) {
-                            waitPolling(buf);
-                        } else if (!sleepTick()) {
+                    try {
+                        if (!first) {
+                            if (pollable) {
+                                waitPolling(buf);
+                            } else if (!sleepTick()) {
+                                break;
+                            }
+                        }
+                        first = false;
+                        if (stopping) {
                             break;
                         }
-                    }
-                    first = false;
-                    if (stopping) {
-                        break;
-                    }
-                    try {
                         check.run();
                         warned = false;
-                    } catch (RuntimeException | Error e) {
+                    } catch (Throwable e) {
+                        failures++;
                         if (!warned) {
-                            LOG.log(System.Logger.Level.WARNING, thread.getName() + ": event check failed", e);
                             warned = true;
+                            warn(e);
+                        }
+                        if (!sleepTick()) {
+                            break;
                         }
                     }
                 }
@@ -144,6 +154,19 @@ public final class EventLoop implements AutoCloseable {
         } finally {
             closeFds();
         }
+    }
+
+    private void warn(Throwable e) {
+        try {
+            LOG.log(System.Logger.Level.WARNING, thread.getName() + ": event check failed (" + e + "); the event thread goes on and re-reads every file", e);
+        } catch (Throwable ignored) {
+            // with the heap short even this line may not be built; the count in failures() still says it
+        }
+    }
+
+    /** Waits or checks that failed (and were survived) since the thread started. */
+    public long failures() {
+        return failures;
     }
 
     /** Opens the inotify and wake-up descriptors, adds the watches, runs the arming actions. False: tick only. */

@@ -97,6 +97,26 @@ final class PolicyBean extends NotificationBroadcasterSupport implements PolicyM
     }
 
     @Override
+    public int getHandlerThreadsStuck() {
+        return runtime.dispatcher().handlerThreadsStuck();
+    }
+
+    @Override
+    public String[] getDisabledHandlers() {
+        return runtime.dispatcher().disabledHandlers().toArray(String[]::new);
+    }
+
+    @Override
+    public String getDisabled() {
+        return runtime.dispatcher().disabled();
+    }
+
+    @Override
+    public long getPolicyThreadRestarts() {
+        return runtime.dispatcher().pumpRestarts();
+    }
+
+    @Override
     public long getEventsDelivered() {
         return runtime.dispatcher().eventsDelivered();
     }

@@ -2,6 +2,7 @@ package jobgov.policy;
 
 import groovy.lang.GroovyClassLoader;
 import groovy.lang.GroovyCodeSource;
+import groovy.transform.ConditionalInterrupt;
 import groovy.transform.ThreadInterrupt;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,13 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobLimits;
 import jobgov.job.Limit;
 import jobgov.job.Units;
+import org.codehaus.groovy.ast.ClassHelper;
+import org.codehaus.groovy.ast.Parameter;
+import org.codehaus.groovy.ast.VariableScope;
+import org.codehaus.groovy.ast.expr.ArgumentListExpression;
+import org.codehaus.groovy.ast.expr.ClosureExpression;
+import org.codehaus.groovy.ast.expr.StaticMethodCallExpression;
+import org.codehaus.groovy.ast.stmt.ExpressionStatement;
 import org.codehaus.groovy.control.CompilationFailedException;
 import org.codehaus.groovy.control.CompilerConfiguration;
 import org.codehaus.groovy.control.MultipleCompilationErrorsException;
@@ -45,9 +53,18 @@ final class PolicyCompiler {
         imports.addImports(JobEvent.class.getName(), Limit.class.getName(), JobLimits.class.getName(),
                 JobCounters.class.getName(), Job.class.getName(), Units.class.getName(), Duration.class.getName(),
                 PolicyProcess.class.getName());
-        imports.addStaticStars(PolicyUnits.class.getName());
-        config.addCompilationCustomizers(imports, new ASTTransformationCustomizer(ThreadInterrupt.class));
+        imports.addStaticStars(PolicyUnits.class.getName(), PolicySleep.class.getName());
+        config.addCompilationCustomizers(imports, new ASTTransformationCustomizer(ThreadInterrupt.class),
+                new ASTTransformationCustomizer(java.util.Map.of("value", budgetCheck()), ConditionalInterrupt.class));
         return config;
+    }
+
+    /** {@code { jobgov.policy.PolicyBudget.exceeded() }}: the condition woven into every loop, closure and method. */
+    private static ClosureExpression budgetCheck() {
+        ClosureExpression check = new ClosureExpression(Parameter.EMPTY_ARRAY, new ExpressionStatement(
+                new StaticMethodCallExpression(ClassHelper.make(PolicyBudget.class), "exceeded", ArgumentListExpression.EMPTY_ARGUMENTS)));
+        check.setVariableScope(new VariableScope());
+        return check;
     }
 
     /**

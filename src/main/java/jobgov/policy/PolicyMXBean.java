@@ -28,19 +28,31 @@ public interface PolicyMXBean {
     /** Handler calls (on and every) that ran, whether or not they succeeded. */
     long getHandlersRun();
 
-    /** Handler calls that threw, or were stopped for allocating past the allocation budget. */
+    /** Every faulty handler call: it threw (any Throwable), ran past its time budget, or allocated past its allocation budget. */
     long getHandlerErrors();
 
-    /** Handler calls interrupted for running past the time budget. */
+    /** Handler calls interrupted for running past the time budget (also counted in HandlerErrors). */
     long getHandlersTimedOut();
 
-    /** Handler threads left behind because a handler ignored its interrupt. */
+    /** Handler threads left behind because a handler ignored its interrupt (ever). */
     long getHandlerThreadsAbandoned();
 
-    /** Job events taken from the queue and handed to the handlers. */
+    /** Abandoned handler threads still alive now. */
+    int getHandlerThreadsStuck();
+
+    /** Handlers disabled (after too many abandoned threads or allocation stops), each with time and reason; a reload enables them again. */
+    String[] getDisabledHandlers();
+
+    /** Why the whole policy is disabled (too many abandoned threads), with the time; empty while it runs. */
+    String getDisabled();
+
+    /** How often the policy thread had to start its loop over after a Throwable (an OutOfMemoryError, say). */
+    long getPolicyThreadRestarts();
+
+    /** Job events handed to at least one handler (events no handler takes are not counted). */
     long getEventsDelivered();
 
-    /** Job events dropped because the queue was full. */
+    /** Job events dropped because the queue, or the backlog of every handler that takes them, was full. */
     long getEventsDropped();
 
     /** Timer ticks skipped because the previous tick of that timer had not run yet (or the queue was full). */
@@ -53,6 +65,7 @@ public interface PolicyMXBean {
 
     long getBudgetMillis();
 
+    /** Bytes one handler call may allocate (the {@code allocation} option; by default at most a sixteenth of the heap). */
     long getAllocationBudgetBytes();
 
     /** The sub-jobs the policy created. */

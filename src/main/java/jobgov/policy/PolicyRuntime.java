@@ -40,6 +40,7 @@ public final class PolicyRuntime implements AutoCloseable {
     private static final Duration MIN_SCRIPT_BUDGET = Duration.ofSeconds(5);
     private static final int DEFAULT_QUEUE = 1024;
     private static final long DEFAULT_ALLOCATION = 256L << 20;
+    private static final int HEAP_SHARE = 16;
     private static final Duration SWEEP = Duration.ofSeconds(1);
 
     /** A sub-job the policy created, with its JMX registration and event subscription. */
@@ -88,8 +89,8 @@ public final class PolicyRuntime implements AutoCloseable {
      * Compiles {@code file}, applies its {@code job {}} limits all-or-nothing, arms its handlers and timers,
      * registers {@code jobgov:type=Policy,name=NAME}. Options: {@code name} (default: the job's name),
      * {@code watch} (reload on change, default false), {@code budget} (time per handler call, default 1s),
-     * {@code queue} (events waiting, default 1024), {@code allocation} (bytes a handler call may allocate,
-     * default 256m), {@code param.NAME} (read by the policy with {@code param('NAME', fallback)}); other keys
+     * {@code queue} (events waiting, default 1024), {@code allocation} (bytes a handler call may allocate, or a
+     * share of the heap such as {@code 10%}; default 256m but at most a sixteenth of the heap, never above half), {@code param.NAME} (read by the policy with {@code param('NAME', fallback)}); other keys
      * are ignored. Throws {@link IllegalArgumentException} with file:line:column
      * on a compile error, and with file:line when the policy's top level fails; a refused limit throws
      * {@link jobgov.job.LimitRefusedException}. Nothing stays changed after a failure.
@@ -108,7 +109,7 @@ public final class PolicyRuntime implements AutoCloseable {
         if (queue < 1) {
             throw new IllegalArgumentException("queue=" + queue + ": must be at least 1");
         }
-        long allocation = option(o, "allocation", () -> Units.parseBytes(o.get("allocation")), DEFAULT_ALLOCATION);
+        long allocation = option(o, "allocation", () -> allocation(o.get("allocation").trim()), defaultAllocation());
         boolean watch = Boolean.parseBoolean(o.getOrDefault("watch", "false").trim());
 
         String text = PolicyFile.read(file);
@@ -137,6 +138,47 @@ public final class PolicyRuntime implements AutoCloseable {
                 + " (" + runtime.current.handlers().size() + " handlers, " + runtime.current.timers().size() + " timers, "
                 + runtime.subJobs.size() + " sub-jobs)");
         return runtime;
+    }
+
+    /** The JVM's heap limit (-Xmx), or -1 when it has none. */
+    private static long maxHeap() {
+        long max = Runtime.getRuntime().maxMemory();
+        return max == Long.MAX_VALUE ? -1 : max;
+    }
+
+    /**
+     * 256m, but never more than a sixteenth of the heap: on a 128 MiB heap a handler may allocate 8 MiB per call. Small,
+     * because what a stopped handler kept (a list it filled) stays on the heap, and G1 lays a 1 MiB array over two regions.
+     */
+    static long defaultAllocation() {
+        long heap = maxHeap();
+        return heap < 0 ? DEFAULT_ALLOCATION : Math.min(DEFAULT_ALLOCATION, heap / HEAP_SHARE);
+    }
+
+    /** Bytes ({@code 64m}) or a share of the heap ({@code 25%}); never more than half the heap, which a handler could then fill. */
+    private static long allocation(String text) {
+        long heap = maxHeap();
+        long bytes;
+        if (text.endsWith("%")) {
+            double percent = Double.parseDouble(text.substring(0, text.length() - 1).trim());
+            if (!(percent > 0 && percent <= 50)) {
+                throw new IllegalArgumentException("a share of the heap above 0% and at most 50%");
+            }
+            if (heap < 0) {
+                throw new IllegalArgumentException("this JVM has no heap limit to take a share of; give bytes (64m)");
+            }
+            bytes = (long) (heap * percent / 100);
+        } else {
+            bytes = Units.parseBytes(text);
+        }
+        if (bytes < 1) {
+            throw new IllegalArgumentException("must be positive");
+        }
+        if (heap > 0 && bytes > heap / 2) {
+            throw new IllegalArgumentException("more than half of this JVM's heap (" + Units.formatBytes(heap)
+                    + "): one handler call could exhaust the host's heap; give at most 50%");
+        }
+        return bytes;
     }
 
     private interface Parse<T> {
@@ -223,8 +265,11 @@ public final class PolicyRuntime implements AutoCloseable {
                 current = next;
                 loadedText = text;
                 if (previous != null) {
+                    dispatcher.retire(previous.handlers());
+                    dispatcher.retire(previous.timers());
                     previous.discard();
                 }
+                dispatcher.enableAgain();
                 ok = true;
             } finally {
                 if (!ok) {
@@ -329,9 +374,14 @@ public final class PolicyRuntime implements AutoCloseable {
             timers.forEach(t -> t.cancel(false));
             timers.clear();
             for (PolicyVersion.Timer t : next.timers()) {
-                AtomicBoolean pending = new AtomicBoolean();
                 long ms = t.period().toMillis();
-                timers.add(dispatcher.timer().scheduleAtFixedRate(() -> tick(next, t, pending), ms, ms, TimeUnit.MILLISECONDS));
+                timers.add(dispatcher.timer().scheduleAtFixedRate(() -> {
+                    try {
+                        tick(next, t);
+                    } catch (Throwable e) {
+                        // A tick that cannot be handed over (out of memory, say) must not cancel the timer for good.
+                    }
+                }, ms, ms, TimeUnit.MILLISECONDS));
             }
             if (next.subJobs().values().stream().anyMatch(s -> s.match() != null)) {
                 AtomicBoolean pending = new AtomicBoolean();
@@ -349,20 +399,22 @@ public final class PolicyRuntime implements AutoCloseable {
         }
     }
 
-    /** Posts one tick of a timer unless the previous one still waits (then it is counted as skipped). */
-    private void tick(PolicyVersion version, PolicyVersion.Timer t, AtomicBoolean pending) {
-        if (!pending.compareAndSet(false, true)) {
-            dispatcher.countSkippedTick();
+    /**
+     * Hands one tick of a timer to the timer's own thread, unless a previous tick still waits there (then it is
+     * counted as skipped) or the handler is disabled.
+     */
+    private void tick(PolicyVersion version, PolicyVersion.Timer t) {
+        if (current != version || !dispatcher.enabled(t)) {
             return;
         }
-        boolean posted = dispatcher.post(new PolicyDispatcher.Item(t.where(), () -> {
-            pending.set(false);
+        if (!dispatcher.submit(t, t.where(), fileName, () -> {
             if (current == version) {
-                dispatcher.run(t.where(), fileName, dispatcher.budget(), () -> call(t.body(), null, jobView), true);
+                call(t.body(), null, jobView);
             }
-        }, false));
-        if (!posted) {
-            pending.set(false);
+        }, true)) {
+            if (dispatcher.enabled(t)) {
+                dispatcher.countSkippedTick();
+            }
         }
     }
 
@@ -371,23 +423,37 @@ public final class PolicyRuntime implements AutoCloseable {
         dispatcher.post(new PolicyDispatcher.Item(e.type() + (e.pid() != 0 ? " pid " + e.pid() : ""), () -> dispatch(e, source), true));
     }
 
-    /** On the policy thread: sub-job matching, then every handler that takes this event. */
+    /** On the policy thread: sub-job matching, then every handler that takes this event, each on its own thread. */
     private void dispatch(JobEvent e, Job source) {
         PolicyVersion v = current;
+        String what = e.type() + (e.pid() != 0 ? " pid " + e.pid() : "");
         if (v == null || closed) {
             return;
         }
-        if (e instanceof JobEvent.NewProcess np && source == job) {
-            matchNew(np.pid());
-        }
-        PolicyJob view = jobView;
-        if (source != job) {
-            view = subJobs.values().stream().filter(s -> s.job() == source).map(SubJob::view).findFirst().orElse(new PolicyJob(source));
-        }
-        PolicyJob jobOfEvent = view;
-        for (PolicyVersion.Handler h : v.handlers()) {
-            if (h.accepts(e)) {
-                dispatcher.run(h.where(), fileName, dispatcher.budget(), () -> call(h.body(), e, jobOfEvent), true);
+        try {
+            if (e instanceof JobEvent.NewProcess np && source == job) {
+                matchNew(np.pid());
+            }
+        } finally {
+            PolicyJob view = jobView;
+            if (source != job) {
+                view = subJobs.values().stream().filter(s -> s.job() == source).map(SubJob::view).findFirst().orElse(new PolicyJob(source));
+            }
+            PolicyJob jobOfEvent = view;
+            boolean taken = false;
+            boolean full = false;
+            for (PolicyVersion.Handler h : v.handlers()) {
+                if (h.accepts(e) && dispatcher.enabled(h)) {
+                    if (dispatcher.submit(h, h.where(), fileName, () -> call(h.body(), e, jobOfEvent), false)) {
+                        taken = true;
+                    } else {
+                        full = true;
+                    }
+                }
+            }
+            if (taken || full) {
+                // Counted for the handlers: an event no handler takes is neither delivered nor dropped.
+                dispatcher.countEvent(taken, what);
             }
         }
     }

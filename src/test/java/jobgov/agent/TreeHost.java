@@ -41,6 +41,16 @@ public final class TreeHost {
                     // oom_score_adj 1000: when the job's memory limit bites, the kernel picks this child, not the host JVM
                     case "hog" -> say("hog " + spawn("echo 1000 > /proc/self/oom_score_adj; exec tail /dev/zero").pid());
                     case "alive" -> say("alive " + ProcessHandle.current().pid());
+                    // main itself allocates (and keeps, until the answer is printed) N MiB of the heap
+                    case "alloc" -> {
+                        byte[][] held = new byte[Integer.parseInt(w[1])][];
+                        for (int i = 0; i < held.length; i++) {
+                            held[i] = new byte[1 << 19];
+                            held[i][i % held[i].length] = 1;
+                        }
+                        say("alloc " + held.length);
+                    }
+                    case "spin" -> say("spin " + spawn("while :; do :; done").pid());
                     case "descendants" -> say("descendants " + ProcessHandle.current().descendants()
                             .map(p -> String.valueOf(p.pid())).collect(Collectors.joining(" ")));
                     case "exit" -> System.exit(Integer.parseInt(w[1]));

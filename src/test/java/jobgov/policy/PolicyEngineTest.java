@@ -219,9 +219,9 @@ class PolicyEngineTest {
                     notify "after ${e.pid}"
                 }
                 """);
-        // The loop boxes its counter, so on a fast machine it could reach the default 256m allocation budget
-        // before 300 ms; lift that budget so this test is about the time budget alone.
-        load(p, "budget", "300ms", "allocation", "64g");
+        // The loop boxes its counter, so on a fast machine it could reach the default allocation budget
+        // before 300 ms; lift that budget (to the most allowed) so this test is about the time budget alone.
+        load(p, "budget", "300ms", "allocation", "50%");
         List<Notification> messages = listen("jobgov.policy.message");
         long start = System.nanoTime();
         backend.fire(exited(1, 0));
@@ -301,6 +301,123 @@ class PolicyEngineTest {
         assertTrue(text("LastError").contains("allocation budget") && text("LastError").contains("hog.groovy:4"), text("LastError"));
         byte[] stillFine = new byte[32 << 20];
         assertEquals(32 << 20, stillFine.length);
+    }
+
+    @Test
+    void aHandlerStoppedTwiceForItsAllocationIsDisabledAndTheOthersRunOn() throws Exception {
+        Path p = policy("hoarder.groovy", """
+                def hoard = []
+                on(ProcessExited) { e ->
+                    while (true) { hoard << new byte[1 << 20] }
+                }
+                on(ProcessExited) { e -> notify "seen ${e.pid}" }
+                """);
+        load(p, "allocation", "16m");
+        List<Notification> messages = listen("jobgov.policy.message");
+        for (int pid = 1; pid <= 5; pid++) {
+            backend.fire(exited(pid, 0));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages.size() == 5 && ((String[]) SERVER.getAttribute(policyMBean(), "DisabledHandlers")).length == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> attr("EventsQueued") == 0);
+        assertEquals(2, attr("HandlerErrors"), "stopped twice, then disabled: events 3 to 5 never reached it");
+        String[] disabled = (String[]) SERVER.getAttribute(policyMBean(), "DisabledHandlers");
+        assertTrue(disabled[0].contains("on(ProcessExited) at hoarder.groovy:2") && disabled[0].contains("allocation budget"), disabled[0]);
+        assertTrue(text("LastError").contains("disabled"), text("LastError"));
+        assertEquals("", text("Disabled"), "the policy itself runs on");
+        backend.fire(exited(6, 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.size() == 6);
+        assertEquals(16 << 20, attr("AllocationBudgetBytes"));
+    }
+
+    @Test
+    void theDefaultAllocationBudgetIsASixteenthOfTheHeapAtMost() throws Exception {
+        load(policy("quiet.groovy", "on(ProcessExited) { }\n"));
+        long heap = Runtime.getRuntime().maxMemory();
+        assertEquals(Math.min(256L << 20, heap / 16), attr("AllocationBudgetBytes"));
+        Path p = policy("q2.groovy", "on(ProcessExited) { }\n");
+        IllegalArgumentException tooMuch = assertThrows(IllegalArgumentException.class,
+                () -> PolicyRuntime.load(p, job(), Map.of("name", name + "-2", "allocation", "64g")));
+        assertTrue(tooMuch.getMessage().contains("allocation=64g") && tooMuch.getMessage().contains("half"), tooMuch.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PolicyRuntime.load(p, job(), Map.of("name", name + "-3", "allocation", "80%")));
+        assertFalse(SERVER.isRegistered(new ObjectName("jobgov:type=Policy,name=" + name + "-2")));
+    }
+
+    @Test
+    void oneEndlessHandlerDoesNotStarveTheOthers() throws Exception {
+        Path p = policy("starve.groovy", """
+                on(ProcessExited) { e -> if (e.pid == 1) { notify "looping"; while (true) { } } }
+                on(ProcessExited) { e -> if (e.pid == 2) notify "other handler ${e.pid}" }
+                every('50ms') { notify "tick" }
+                """);
+        load(p, "budget", "60s");
+        List<Notification> messages = listen("jobgov.policy.message");
+        backend.fire(exited(1, 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.stream().anyMatch(n -> n.getMessage().equals("looping")));
+        long ticksBefore = messages.stream().filter(n -> n.getMessage().equals("tick")).count();
+        backend.fire(exited(2, 0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> messages.stream().filter(n -> n.getMessage().equals("tick")).count() >= ticksBefore + 20
+                && messages.stream().anyMatch(n -> n.getMessage().equals("other handler 2")));
+        assertEquals(0, attr("HandlersTimedOut"), "the endless handler was still in its loop (60s budget) the whole time");
+        assertEquals(0, attr("HandlerErrors"));
+    }
+
+    @Test
+    void groovysSleepInAPolicyEndsAtTheBudgetInsteadOfAbandoningItsThread() throws Exception {
+        Path p = policy("sleepy.groovy", """
+                on(ProcessExited) { e -> if (e.pid == 1) sleep(Long.MAX_VALUE); notify "after ${e.pid}" }
+                """);
+        load(p, "budget", "200ms");
+        List<Notification> messages = listen("jobgov.policy.message");
+        backend.fire(exited(1, 0));
+        backend.fire(exited(2, 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.size() == 1);
+        assertEquals(1, attr("HandlersTimedOut"));
+        assertEquals(1, attr("HandlerErrors"), "a timeout is a fault too");
+        assertEquals(0, attr("HandlerThreadsAbandoned"));
+    }
+
+    @Test
+    void aHandlerThatKeepsIgnoringItsInterruptIsDisabledAfterThreeAbandonedThreads() throws Exception {
+        Path p = policy("stubborn.groovy", """
+                on(ProcessExited) { e ->
+                    while (true) { try { Thread.sleep(60000) } catch (InterruptedException ignored) { } }
+                }
+                on(ProcessExited) { e -> notify "seen ${e.pid}" }
+                """);
+        load(p, "budget", "100ms");
+        List<Notification> messages = listen("jobgov.policy.message");
+        for (int pid = 1; pid <= 5; pid++) {
+            backend.fire(exited(pid, 0));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> ((String[]) SERVER.getAttribute(policyMBean(), "DisabledHandlers")).length == 1);
+        assertEquals(3, attr("HandlerThreadsAbandoned"));
+        assertEquals(3, attr("HandlerThreadsStuck"));
+        String[] disabled = (String[]) SERVER.getAttribute(policyMBean(), "DisabledHandlers");
+        assertTrue(disabled[0].contains("stubborn.groovy:1") && disabled[0].contains("abandoned 3 threads"), disabled[0]);
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.size() == 5);
+        backend.fire(exited(6, 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.size() == 6);
+        assertEquals(3, attr("HandlerThreadsAbandoned"), "a disabled handler takes no more calls, so no more threads");
+    }
+
+    @Test
+    void aPolicyWhoseHandlersAbandonEightThreadsIsDisabledWhole() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            text.append("on(ProcessExited) { e -> while (true) { try { Thread.sleep(60000) } catch (InterruptedException ignored) { } } }\n");
+        }
+        text.append("every('50ms') { notify 'tick' }\n");
+        load(policy("herd.groovy", text.toString()), "budget", "100ms");
+        for (int pid = 1; pid <= 3; pid++) {
+            backend.fire(exited(pid, 0));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> !text("Disabled").isEmpty());
+        assertTrue(text("Disabled").contains("abandoned 8 threads"), text("Disabled"));
+        assertTrue(attr("HandlerThreadsAbandoned") >= 8 && attr("HandlerThreadsAbandoned") <= 12, "at most the calls already running");
+        List<Notification> messages = listen("jobgov.policy.message");
+        backend.fire(exited(9, 0));
+        Thread.sleep(500); // room for a wrong tick or call to happen
+        assertEquals(List.of(), messages.stream().map(Notification::getMessage).toList(), "a disabled policy runs no handler");
     }
 
     @Test

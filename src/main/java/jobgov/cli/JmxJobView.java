@@ -85,6 +85,31 @@ final class JmxJobView implements JobView {
         return new JobSnapshot(name, backend, location, limits, counters, p);
     }
 
+    @Override
+    public void setLimits(String job, String spec) throws IOException {
+        invoke(job, "setLimits", new Object[] {spec}, new String[] {String.class.getName()});
+    }
+
+    @Override
+    public void terminate(String job, int exitCode) throws IOException {
+        invoke(job, "terminate", new Object[] {exitCode}, new String[] {int.class.getName()});
+    }
+
+    private void invoke(String job, String operation, Object[] args, String[] signature) throws IOException {
+        try {
+            server.invoke(jobgov.jmx.JobMBeans.objectName(job), operation, args, signature);
+        } catch (javax.management.MBeanException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IOException(Main.oneLine(cause), cause);
+        } catch (JMException e) {
+            throw new IOException(Main.oneLine(e), e);
+        } catch (RuntimeException e) {
+            // a RuntimeMBeanException wraps the job's IllegalArgumentException / LimitRefusedException
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IOException(Main.oneLine(cause), cause);
+        }
+    }
+
     private static ObjectName pattern() {
         try {
             return new ObjectName("jobgov:type=Job,*");

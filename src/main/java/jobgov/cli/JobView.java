@@ -19,6 +19,12 @@ interface JobView extends AutoCloseable {
     /** Every job this source exposes, read now. */
     List<JobSnapshot> jobs() throws IOException;
 
+    /** The MBean's setLimits(spec): all or nothing; a refusal is an IOException with the backend's words. */
+    void setLimits(String job, String spec) throws IOException;
+
+    /** The MBean's terminate(exitCode): every process of the job is killed. */
+    void terminate(String job, int exitCode) throws IOException;
+
     @Override
     void close();
 }

@@ -11,9 +11,21 @@ import jobgov.http.RemoteJobs;
 /** Jobs read over HTTP from a governed JVM's Jolokia endpoint ({@code jobgov status --url}): no JMX RMI needed. */
 final class JolokiaJobView implements JobView {
     private final RemoteJobs remote;
+    private final JolokiaExec exec;
 
-    JolokiaJobView(RemoteJobs remote) {
+    JolokiaJobView(RemoteJobs remote, String url, String user, char[] password) {
         this.remote = remote;
+        this.exec = new JolokiaExec(url, user, password);
+    }
+
+    @Override
+    public void setLimits(String job, String spec) throws IOException {
+        exec.exec(job, "setLimits", spec);
+    }
+
+    @Override
+    public void terminate(String job, int exitCode) throws IOException {
+        exec.exec(job, "terminate", exitCode);
     }
 
     @Override

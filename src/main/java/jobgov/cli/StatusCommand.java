@@ -37,16 +37,8 @@ final class StatusCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "TARGET", description = "A governed JVM's pid or a job name, as jobgov list shows them (or give --url).")
     String target;
 
-    @Option(names = "--url", paramLabel = "URL",
-            description = "Reads over HTTP from the JVM's Jolokia endpoint instead, e.g. http://host:8778/jolokia/ (agent option jolokia=HOST:PORT).")
-    String url;
-
-    @Option(names = "--user", paramLabel = "USER",
-            description = "With --url: the jolokiaUser; the password comes from --password-file, else $JOBGOV_JOLOKIA_PASSWORD, else a prompt. Reads need no credentials.")
-    String user;
-
-    @Option(names = "--password-file", paramLabel = "PATH", description = "With --user: a file whose first line is the password.")
-    java.nio.file.Path passwordFile;
+    @CommandLine.Mixin
+    JobTarget remote = new JobTarget();
 
     @Option(names = {"-w", "--watch"}, description = "Redraws the report in place every --interval until Ctrl-C.")
     boolean watch;
@@ -56,6 +48,9 @@ final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--job", paramLabel = "NAME", description = "Reports only this job of the JVM (default: all of its jobs).")
     String job;
+
+    @Option(names = "--json", description = "Prints the report as one JSON object per read (with --watch: one line each time).")
+    boolean json;
 
     @Override
     public Integer call() {
@@ -77,18 +72,22 @@ final class StatusCommand implements Callable<Integer> {
                     err.println("jobgov status: " + view.source() + (job == null ? " has no jobgov:type=Job MBean" : " has no job named '" + job + "'"));
                     return ExitStatus.FAILED;
                 }
-                out.print((watch ? REDRAW : "") + StatusReport.render(view.source(), jobs, Instant.now(), view.local()));
+                if (json) {
+                    out.println(Json.write(StatusReport.json(view.source(), jobs, Instant.now())));
+                } else {
+                    out.print((watch ? REDRAW : "") + StatusReport.render(view.source(), jobs, Instant.now(), view.local()));
+                }
                 out.flush();
                 if (watch) {
                     Thread.sleep(every.toMillis());
                 }
             } while (watch);
             return ExitStatus.OK;
-        } catch (TargetNotFound | AttachTarget.AttachRefused e) {
+        } catch (JobTarget.TargetNotFound | AttachTarget.AttachRefused e) {
             err.println("jobgov status: " + e.getMessage());
             return ExitStatus.FAILED;
         } catch (IOException e) {
-            err.println("jobgov status: cannot read " + (target != null ? target : url) + (watch ? " any more" : "") + ": " + Main.oneLine(e));
+            err.println("jobgov status: cannot read " + (target != null ? target : remote.url) + (watch ? " any more" : "") + ": " + Main.oneLine(e));
             return ExitStatus.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -96,67 +95,7 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    /** The data source for the target: local JMX of the JVM with that pid or that job. */
     private JobView open() throws IOException {
-        if (url == null && target == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "which job? Give a governed JVM's pid or a job name (jobgov list shows them), or --url http://HOST:PORT/jolokia/");
-        }
-        if (url != null && target != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give either TARGET (" + target + ") or --url, not both");
-        }
-        if (url == null) {
-            if (user != null || passwordFile != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--user and --password-file go with --url");
-            }
-            return JmxJobView.connect(pid());
-        }
-        try {
-            return new JolokiaJobView(jobgov.http.RemoteJobs.at(url, user, user == null ? null : password()));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--url: " + e.getMessage());
-        }
-    }
-
-    /** Never from the command line, which ps shows. */
-    private char[] password() throws IOException {
-        if (passwordFile != null) {
-            String text = java.nio.file.Files.readString(passwordFile);
-            int nl = text.indexOf('\n');
-            return (nl < 0 ? text : text.substring(0, nl)).replaceAll("\r$", "").toCharArray();
-        }
-        String env = System.getenv("JOBGOV_JOLOKIA_PASSWORD");
-        if (env != null) {
-            return env.toCharArray();
-        }
-        java.io.Console console = System.console();
-        if (console == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--user needs a password: --password-file PATH, $JOBGOV_JOLOKIA_PASSWORD, or a terminal to ask on");
-        }
-        char[] typed = console.readPassword("Jolokia password for %s: ", user);
-        return typed == null ? new char[0] : typed;
-    }
-
-    private long pid() {
-        if (target.matches("\\d+")) {
-            return Long.parseLong(target);
-        }
-        List<GovernedJvms.GovernedJvm> named = GovernedJvms.scan().stream().filter(g -> g.job().equals(target)).toList();
-        if (named.isEmpty()) {
-            throw new TargetNotFound("no governed JVM runs a job named '" + target + "' (see jobgov list)");
-        }
-        if (named.size() > 1) {
-            throw new TargetNotFound("several JVMs run a job named '" + target + "': pids "
-                    + named.stream().map(g -> Long.toString(g.pid())).toList() + ": give the pid");
-        }
-        return named.get(0).pid();
-    }
-
-    /** No governed JVM matches the target. */
-    static final class TargetNotFound extends RuntimeException {
-        TargetNotFound(String message) {
-            super(message);
-        }
+        return remote.open(spec.commandLine(), target);
     }
 }

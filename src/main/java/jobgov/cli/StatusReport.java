@@ -30,7 +30,8 @@ final class StatusReport {
             sb.append("limits    ").append(j.limitSpec() == null || j.limitSpec().isEmpty() ? "none" : j.limitSpec()).append('\n');
             sb.append("counters\n");
             for (Map.Entry<String, Long> c : j.counters().entrySet()) {
-                sb.append(String.format("  %-28s %s%n", c.getKey(), value(c.getKey(), c.getValue())));
+                // The value carries the unit: "totalUserTime 3.866 s", not "totalUserTimeMillis 3.866 s".
+                sb.append(String.format("  %-28s %s%n", label(c.getKey()), value(c.getKey(), c.getValue())));
             }
             sb.append("processes (").append(j.pids().size()).append(")\n");
             for (long pid : j.pids()) {
@@ -38,6 +39,32 @@ final class StatusReport {
             }
         }
         return sb.toString();
+    }
+
+    static String label(String key) {
+        return key.replaceFirst("(Millis|Bytes)$", "");
+    }
+
+    /** The report as one JSON object: counters under their MBean names with their units, -1 as null. */
+    static Map<String, Object> json(String source, List<JobSnapshot> jobs, Instant at) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("source", source);
+        m.put("time", at.toString());
+        List<Object> list = new java.util.ArrayList<>();
+        for (JobSnapshot j : jobs) {
+            Map<String, Object> o = new java.util.LinkedHashMap<>();
+            o.put("name", j.name());
+            o.put("backend", j.backend());
+            o.put("location", j.location());
+            o.put("limits", j.limitSpec() == null ? "" : j.limitSpec());
+            Map<String, Object> counters = new java.util.LinkedHashMap<>();
+            j.counters().forEach((k, v) -> counters.put(k, v < 0 ? null : v));
+            o.put("counters", counters);
+            o.put("pids", j.pids());
+            list.add(o);
+        }
+        m.put("jobs", list);
+        return m;
     }
 
     static String value(String key, long v) {

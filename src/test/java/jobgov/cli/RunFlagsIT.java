@@ -174,7 +174,7 @@ class RunFlagsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "run", "attach", "list", "status"})
+    @ValueSource(strings = {"", "run", "attach", "list", "status", "set", "terminate", "prune"})
     void helpHasNoWarningsAndNoHardLineBreaks(String command) throws Exception {
         Cli.Result help = command.isEmpty() ? Cli.run("--help") : Cli.run(command, "--help");
         assertEquals(0, help.code(), help::toString);

@@ -103,7 +103,7 @@ class RunIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "run", "attach", "list", "status"})
+    @ValueSource(strings = {"", "run", "attach", "list", "status", "set", "terminate", "prune"})
     void helpAndVersionOnEveryCommand(String command) throws Exception {
         List<String> args = new ArrayList<>(command.isEmpty() ? List.of() : List.of(command));
         args.add("--help");

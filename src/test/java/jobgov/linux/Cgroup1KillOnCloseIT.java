@@ -38,6 +38,8 @@ class Cgroup1KillOnCloseIT {
             BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
             assertTrue(line != null && line.startsWith("ready "), "governing JVM: " + line);
+            // "ready" can come while a double-forked subshell has not yet exec'd its sleep: wait for all ten
+            await().atMost(Duration.ofSeconds(10)).until(() -> GovernedJobs.sleeping(marker).size() >= 10);
             assertEquals(10, GovernedJobs.sleeping(marker).size(), "5 plain + 5 double-forked sleeps");
             if (where.equals("watchdog-killed")) {
                 // a member kills the watchdog while the JVM lives: the JVM starts a new one, and kill-on-close still holds

@@ -18,7 +18,8 @@ import org.w3c.dom.Document;
  *
  * <ol>
  * <li>A caller without credentials may only read, list, search and ask the version, whatever the
- *     policy says: Jolokia's restrictor never learns who the caller is ({@link Caller} tells us).</li>
+ *     policy says: Jolokia's restrictor never learns who the caller is ({@link Caller} tells us); and it
+ *     never reads the {@link #sensitive} JDK attributes.</li>
  * <li>When the policy has an {@code <allow>} section, it is the complete list of attributes an
  *     authenticated user may write and operations they may execute. (Jolokia 2.6 consults
  *     {@code <allow>} only for command types missing from {@code <commands>}, and those are refused
@@ -67,8 +68,29 @@ final class AccessRestrictor implements Restrictor {
 
     @Override
     public boolean isAttributeReadAllowed(ObjectName name, String attribute) {
+        if (!Caller.authenticated() && sensitive(name, attribute)) {
+            return false;
+        }
         return policy.isAttributeReadAllowed(name, attribute);
     }
+
+    /**
+     * What no caller without credentials reads, whatever the policy says: the JVM's system properties and
+     * command line (where {@code -D} secrets live), its class and library paths, and every attribute of the
+     * diagnostic, HotSpot-diagnostic and flight-recorder MBeans (VM flags, recordings, commands).
+     */
+    static boolean sensitive(ObjectName name, String attribute) {
+        String domain = name.getDomain();
+        String type = name.getKeyProperty("type");
+        if (domain.equals("java.lang") && "Runtime".equals(type)) {
+            return attribute == null || SENSITIVE_RUNTIME.contains(attribute);
+        }
+        return (domain.equals("com.sun.management") && ("DiagnosticCommand".equals(type) || "HotSpotDiagnostic".equals(type)))
+                || domain.startsWith("jdk.management.jfr") || domain.equals("jdk.management.jfr");
+    }
+
+    private static final Set<String> SENSITIVE_RUNTIME =
+            Set.of("SystemProperties", "InputArguments", "ClassPath", "BootClassPath", "LibraryPath");
 
     @Override
     public boolean isAttributeWriteAllowed(ObjectName name, String attribute) {

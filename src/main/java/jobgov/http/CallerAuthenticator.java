@@ -13,7 +13,8 @@ import java.util.Base64;
 /**
  * HTTP Basic authentication where credentials are optional: a request without an Authorization header
  * goes on as {@link #ANONYMOUS} (and may only read, see {@link AccessRestrictor}); a request with wrong
- * credentials is refused with 401 before Jolokia sees it.
+ * credentials is refused with 401 before Jolokia sees it, and repeated wrong ones from one address are
+ * slowed down by {@link LoginThrottle} (HTTP 429).
  */
 final class CallerAuthenticator extends Authenticator {
     static final String REALM = "jobgov";
@@ -22,6 +23,7 @@ final class CallerAuthenticator extends Authenticator {
 
     private final String user;
     private final byte[] password;
+    private final LoginThrottle throttle = new LoginThrottle();
 
     CallerAuthenticator(String user, char[] password) {
         this.user = user;
@@ -34,6 +36,12 @@ final class CallerAuthenticator extends Authenticator {
         String header = exchange.getRequestHeaders().getFirst("Authorization");
         if (header == null) {
             return new Success(ANONYMOUS);
+        }
+        java.net.InetAddress client = exchange.getRemoteAddress().getAddress();
+        long closed = throttle.closedForSeconds(client);
+        if (closed > 0) {
+            exchange.getResponseHeaders().set("Retry-After", Long.toString(closed));
+            return new Failure(429);
         }
         if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
             try {
@@ -48,6 +56,7 @@ final class CallerAuthenticator extends Authenticator {
                     Arrays.fill(decoded, (byte) 0);
                     Arrays.fill(secret, (byte) 0);
                     if (nameOk && secretOk) {
+                        throttle.succeeded(client);
                         return new Success(new HttpPrincipal(user, REALM));
                     }
                 }
@@ -55,6 +64,7 @@ final class CallerAuthenticator extends Authenticator {
                 // falls through to the challenge
             }
         }
+        throttle.failed(client);
         exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
         return new Retry(401);
     }

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.jolokia.json.JSONArray;
 import org.jolokia.json.JSONObject;
 import org.jolokia.json.parser.JSONParser;
@@ -55,6 +57,10 @@ final class JolokiaHandler implements HttpHandler {
     private static final Map<String, Integer> LIMITS = Map.of(
             "maxDepth", MAX_DEPTH, "maxCollectionSize", MAX_COLLECTION_SIZE, "maxObjects", MAX_OBJECTS);
 
+    /** Requests executed at once: each may hold an answer of up to MAX_RESPONSE bytes and its objects. */
+    static final int CONCURRENT = 4;
+    private static final long PERMIT_WAIT_SECONDS = 30;
+    private final Semaphore running = new Semaphore(CONCURRENT, true);
     private final Requests requests;
     private final Mutations mutations;
     private final String contextPath;
@@ -88,6 +94,7 @@ final class JolokiaHandler implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
+        RequestWorkers.working();
         try {
             serve(exchange);
         } catch (Refusal r) {
@@ -96,6 +103,7 @@ final class JolokiaHandler implements HttpHandler {
             // This request's objects are unreachable now; the host goes on.
             answerText(exchange, 503, "the request could not be served within the memory available: " + e);
         } finally {
+            RequestWorkers.waitingForClient();
             exchange.close();
         }
     }
@@ -117,6 +125,7 @@ final class JolokiaHandler implements HttpHandler {
         if ("OPTIONS".equalsIgnoreCase(method)) {
             requests.handleCorsPreflightRequest(origin, exchange.getRequestHeaders().getFirst("Access-Control-Request-Headers"))
                     .forEach(exchange.getResponseHeaders()::set);
+            RequestWorkers.waitingForClient();
             exchange.sendResponseHeaders(200, -1);
             return;
         }
@@ -150,7 +159,20 @@ final class JolokiaHandler implements HttpHandler {
         } catch (BadRequestException | IllegalArgumentException e) {
             throw new Refusal(400, e.getMessage());
         }
-        byte[] answer = answer(list, bulk);
+        byte[] answer;
+        try {
+            if (!running.tryAcquire(PERMIT_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new Refusal(503, "busy: " + CONCURRENT + " requests are being served; try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(503, "interrupted");
+        }
+        try {
+            answer = answer(list, bulk);
+        } finally {
+            running.release();
+        }
         String corsOrigin = requests.extractCorsOrigin(exchange.getRequestHeaders().getFirst("Origin"));
         if (corsOrigin != null) {
             exchange.getResponseHeaders().set("Access-Control-Allow-Origin", corsOrigin);
@@ -208,7 +230,9 @@ final class JolokiaHandler implements HttpHandler {
     /** Reads at most {@link #MAX_BODY} bytes and parses them as JSON no deeper than {@link #MAX_NESTING}. */
     private static Object parse(HttpExchange exchange) throws IOException, Refusal {
         InputStream in = exchange.getRequestBody();
+        RequestWorkers.waitingForClient();
         byte[] body = in.readNBytes(MAX_BODY + 1);
+        RequestWorkers.working();
         if (body.length > MAX_BODY) {
             // Read (and drop) a little more, so that a client still sending sees the answer, not a reset.
             byte[] sink = new byte[8192];
@@ -313,6 +337,7 @@ final class JolokiaHandler implements HttpHandler {
     private static void answerJson(HttpExchange exchange, byte[] body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        RequestWorkers.waitingForClient();
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
@@ -322,6 +347,7 @@ final class JolokiaHandler implements HttpHandler {
     private static void answerText(HttpExchange exchange, int status, String reason) throws IOException {
         byte[] body = (status + " " + reason + "\n").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        RequestWorkers.waitingForClient();
         exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);

@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,7 +40,6 @@ final class JolokiaHttpServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jobgov.http");
     static final String CONTEXT = "/jolokia";
     static final String DEFAULT_POLICY = "/jobgov/http/jolokia-access.xml";
-    private static final int THREADS = 4;
 
     private final HttpServer server;
     private final JolokiaServiceManager services;
@@ -111,7 +109,7 @@ final class JolokiaHttpServer implements AutoCloseable {
         HttpServer server = options.https()
                 ? httpsServer(options)
                 : HttpServer.create(options.address(), 16);
-        ExecutorService executor = Executors.newFixedThreadPool(THREADS, daemons(own));
+        ExecutorService executor = new RequestWorkers(daemons(own));
         server.setExecutor(executor);
         JolokiaContext context;
         try {
@@ -128,6 +126,9 @@ final class JolokiaHttpServer implements AutoCloseable {
         context.getAgentDetails().updateAgentParameters(url, options.user().isPresent());
 
         HttpContext http = server.createContext(CONTEXT, Caller.around(new JolokiaHandler(context, CONTEXT)));
+        if (bound.getAddress().isLoopbackAddress()) {
+            http.getFilters().add(new HostCheck()); // runs before the authenticator
+        }
         if (options.user().isPresent()) {
             char[] password = options.password().orElseThrow().read();
             http.setAuthenticator(new CallerAuthenticator(options.user().get(), password));

@@ -109,6 +109,7 @@ record JolokiaOptions(
         policy.ifPresent(JolokiaOptions::checkPolicy);
 
         Optional<Path> keystore = Optional.ofNullable(options.get(KEYSTORE)).map(p -> readable(KEYSTORE, p));
+        keystore.ifPresent(k -> ownerOnly(KEYSTORE, k)); // it holds the private key
         Optional<Secret> keystorePassword = secret(options, KEYSTORE_PASSWORD_FILE, null, "the keystore password");
         if (keystore.isPresent() != keystorePassword.isPresent()) {
             throw new IllegalArgumentException(keystore.isPresent()
@@ -175,8 +176,9 @@ record JolokiaOptions(
             throw new IllegalArgumentException("give either '" + fileKey + "' or '" + envKey + "', not both");
         }
         if (file != null) {
-            return Optional.of(new Secret(what + " file " + file + " (" + fileKey + ")",
-                    Optional.of(readable(fileKey, file)), Optional.empty()));
+            Path p = readable(fileKey, file);
+            ownerOnly(fileKey, p);
+            return Optional.of(new Secret(what + " file " + file + " (" + fileKey + ")", Optional.of(p), Optional.empty()));
         }
         if (env != null) {
             if (env.isBlank() || System.getenv(env) == null) {
@@ -193,6 +195,42 @@ record JolokiaOptions(
             throw new IllegalArgumentException("option '" + key + "=" + value + "': not a readable file");
         }
         return p;
+    }
+
+    /**
+     * A file holding a secret must be readable by its owner alone, like an ssh key: one clear error at
+     * start names the file and the fix. Owned by root or this process's user.
+     */
+    static void ownerOnly(String key, Path file) {
+        int mode;
+        int uid;
+        try {
+            Path real = file.toRealPath();
+            mode = (Integer) Files.getAttribute(real, "unix:mode");
+            uid = (Integer) Files.getAttribute(real, "unix:uid");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return; // not a unix file system (Windows: its ACLs decide)
+        } catch (IOException e) {
+            throw new IllegalArgumentException("option '" + key + "=" + file + "': cannot check its permissions: " + e.getMessage(), e);
+        }
+        if ((mode & 0077) != 0) {
+            throw new IllegalArgumentException("option '" + key + "=" + file + "': refused: the file holds a secret and is "
+                    + ((mode & 0007) != 0 ? "open to every user" : "open to its group") + " (mode "
+                    + String.format("%o", mode & 07777) + "); chmod 600 " + file);
+        }
+        int own = ownUid();
+        if (uid != 0 && own >= 0 && uid != own) {
+            throw new IllegalArgumentException("option '" + key + "=" + file + "': refused: owned by uid " + uid
+                    + ", neither root nor this process's user");
+        }
+    }
+
+    private static int ownUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** A Jolokia policy must be well-formed XML with a {@code <restrict>} root: a typo must not open everything. */

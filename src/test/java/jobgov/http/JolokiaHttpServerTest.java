@@ -50,8 +50,7 @@ class JolokiaHttpServerTest {
     }
 
     AutoCloseable start(Map<String, String> extra) throws Exception {
-        Path pw = tmp.resolve("password-" + UUID.randomUUID());
-        Files.writeString(pw, PASSWORD + "\n");
+        Path pw = GovernedJvm.writePrivate(tmp, "password-" + UUID.randomUUID(), PASSWORD + "\n");
         Map<String, String> options = new HashMap<>(Map.of("jolokia", "127.0.0.1:0", "jolokiaUser", USER,
                 "jolokiaPasswordFile", pw.toString()));
         options.putAll(extra);
@@ -253,8 +252,7 @@ class JolokiaHttpServerTest {
     void servesHttpsWithTheGivenKeystore() throws Exception {
         server.close();
         Path ks = tmp.resolve("server.p12");
-        Path ksPassword = tmp.resolve("ks-password");
-        Files.writeString(ksPassword, "changeit-" + UUID.randomUUID() + "\n");
+        Path ksPassword = GovernedJvm.writePrivate(tmp, "ks-password", "changeit-" + UUID.randomUUID() + "\n");
         String storePass = Files.readString(ksPassword).trim();
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-alias", "jobgov", "-keyalg", "EC", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1",
@@ -262,6 +260,7 @@ class JolokiaHttpServerTest {
                 .redirectErrorStream(true).start();
         String out = new String(keytool.getInputStream().readAllBytes());
         assertEquals(0, keytool.waitFor(), out);
+        Files.setPosixFilePermissions(ks, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         server = start(Map.of("jolokiaKeystore", ks.toString(), "jolokiaKeystorePasswordFile", ksPassword.toString()));
         assertTrue(anonymous.url.startsWith("https://127.0.0.1:"), anonymous.url);
 

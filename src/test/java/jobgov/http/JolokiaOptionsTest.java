@@ -32,6 +32,7 @@ class JolokiaOptionsTest {
     Path file(String content) throws Exception {
         Path p = Files.createTempFile(tmp, "f", ".txt");
         Files.writeString(p, content);
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return p;
     }
 
@@ -124,5 +125,21 @@ class JolokiaOptionsTest {
         assertTrue(refused(with("jolokia", "8778", "jolokiaCors", "*")).contains("not an origin"));
         assertTrue(refused(with("jolokia", "8778", "jolokiaCors", "https://*.example")).contains("no wildcards"));
         assertTrue(refused(with("jolokia", "8778", "jolokiaCors", "https://a.example/console")).contains("no path"));
+    }
+
+    @Test
+    void secretFilesOthersCanReadAreRefused() throws Exception {
+        for (String mode : List.of("rw-r--r--", "rw-r-----", "rw----r--", "rwxrwxrwx")) {
+            Path pw = file("pw\n");
+            Files.setPosixFilePermissions(pw, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+            String why = refused(with("jolokia", "8778", "jolokiaUser", "ops", "jolokiaPasswordFile", pw.toString()));
+            assertTrue(why.contains("jolokiaPasswordFile") && why.contains("chmod 600"), why);
+            String ks = refused(with("jolokia", "8778", "jolokiaKeystore", pw.toString(), "jolokiaKeystorePasswordFile", file("x\n").toString()));
+            assertTrue(ks.contains("jolokiaKeystore=") && ks.contains("chmod 600"), ks);
+            Path kp = file("x\n");
+            Files.setPosixFilePermissions(kp, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+            String kpw = refused(with("jolokia", "8778", "jolokiaKeystore", file("x").toString(), "jolokiaKeystorePasswordFile", kp.toString()));
+            assertTrue(kpw.contains("jolokiaKeystorePasswordFile") && kpw.contains("chmod 600"), kpw);
+        }
     }
 }

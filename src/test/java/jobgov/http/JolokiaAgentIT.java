@@ -342,4 +342,50 @@ class JolokiaAgentIT {
         Map<String, Object> ours = anonymous().request("{\"type\":\"read\",\"mbean\":\"java.lang:type=Memory\",\"attribute\":\"HeapMemoryUsage\"}");
         assertEquals(200, HttpJolokia.status(ours), "jobgov's Jolokia ignores the host's policy file: " + ours);
     }
+
+    /** Issue 10's attack: a 1 MiB bulk of ~61,000 lists, then many bulks of lists at once, on a 256 MiB heap. */
+    @Test
+    void theHostSurvivesBulksOfListsOnASmallHeap() throws Exception {
+        GovernedJvm jvm = governed("name=" + job + ",await=true,jolokia=127.0.0.1:" + port + ",jolokiaUser=" + USER
+                + ",jolokiaPasswordFile=" + passwordFile, 1, List.of("-Xmx256m"), List.of());
+        String megabyte = JolokiaBoundsTest.bulkOf((1 << 20) / 17, "{\"type\":\"list\"}");
+        String full = JolokiaBoundsTest.bulkOf(JolokiaHandler.MAX_BULK, "{\"type\":\"list\",\"config\":{\"maxDepth\":0,\"openTypes\":true}}");
+        for (HttpJolokia caller : List.of(anonymous(), operator())) {
+            assertEquals(413, caller.post(megabyte).statusCode());
+        }
+        List<Thread> attackers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            HttpJolokia caller = i % 2 == 0 ? anonymous() : operator();
+            Thread t = new Thread(() -> {
+                for (int k = 0; k < 4; k++) {
+                    try {
+                        caller.post(full);
+                    } catch (Exception refusedOrCut) {
+                        // the server may refuse or cut; it must live
+                    }
+                }
+            });
+            t.start();
+            attackers.add(t);
+        }
+        for (Thread t : attackers) {
+            t.join();
+        }
+        assertTrue(jvm.process.isAlive(), jvm.output.toString());
+        assertTrue(((Number) read(anonymous(), "ActiveProcesses")).intValue() >= 1, "a normal read answers");
+        jvm.process.getOutputStream().write("threads\n".getBytes(StandardCharsets.UTF_8));
+        jvm.process.getOutputStream().flush();
+        String threads = null;
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); threads == null && System.nanoTime() < end; ) {
+            String line = jvm.lines.poll(1, TimeUnit.SECONDS);
+            if (line != null && line.startsWith("threads ")) {
+                threads = line;
+            }
+        }
+        assertTrue(threads != null, "the host's main thread answers: " + jvm.output);
+        List<String> names = List.of(threads.substring("threads ".length()).split(","));
+        assertTrue(names.contains("main"), threads);
+        assertTrue(names.stream().anyMatch(n -> n.startsWith("jobgov-events")), "the event thread lives: " + threads);
+        assertFalse(jvm.output.toString().contains("OutOfMemoryError"), jvm.output.toString());
+    }
 }

@@ -7,7 +7,8 @@ import java.util.stream.Collectors;
 
 /**
  * The host application of the end-to-end tests: starts {@code args[0]} children ({@code sleep 600}),
- * prints their pids, then lives until its stdin closes (so a test that dies takes it along).
+ * prints their pids, then lives until its stdin closes (so a test that dies takes it along); a line
+ * "threads" on stdin makes it print the names of its live threads (from its main thread).
  */
 public final class JolokiaHost {
     private JolokiaHost() {
@@ -23,8 +24,13 @@ public final class JolokiaHost {
         System.out.println("ready");
         System.out.flush();
         try {
-            while (System.in.read() >= 0) {
-                // wait for EOF
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.equals("threads")) { // the test asks which threads are alive
+                    System.out.println("threads " + Thread.getAllStackTraces().keySet().stream()
+                            .map(Thread::getName).sorted().collect(Collectors.joining(",")));
+                    System.out.flush();
+                }
             }
         } finally {
             children.forEach(Process::destroyForcibly);

@@ -50,7 +50,9 @@ final class JolokiaHandler implements HttpHandler {
     static final int MAX_NESTING = 32;
     static final int MAX_BULK = 128;
     private static final long DRAIN = 4 << 20;
-    static final int MAX_RESPONSE = 8 << 20;
+    static final int MAX_RESPONSE = 4 << 20;
+    /** A bulk of reads stops after this long (one with writes runs through: it is checked and all-or-none). */
+    static final long MAX_BULK_MILLIS = 10_000;
     static final int MAX_DEPTH = 12;
     static final int MAX_COLLECTION_SIZE = 1000;
     static final int MAX_OBJECTS = 100_000;
@@ -99,6 +101,9 @@ final class JolokiaHandler implements HttpHandler {
             serve(exchange);
         } catch (Refusal r) {
             answerText(exchange, r.status, r.getMessage());
+        } catch (RuntimeException e) {
+            // A request Jolokia's parts choke on (a missing field, a null): an answer, never a dropped connection.
+            answerText(exchange, 400, "cannot serve this request: " + e);
         } catch (OutOfMemoryError | StackOverflowError e) {
             // This request's objects are unreachable now; the host goes on.
             answerText(exchange, 503, "the request could not be served within the memory available: " + e);
@@ -189,8 +194,14 @@ final class JolokiaHandler implements HttpHandler {
                 w.write('[');
             }
             Mutations.Undo undo = mutations.undo();
+            boolean writes = list.stream().anyMatch(Mutations::mutating);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_BULK_MILLIS);
             for (int i = 0; i < list.size(); i++) {
                 JolokiaRequest request = list.get(i);
+                if (i > 0 && !writes && System.nanoTime() - deadline > 0) {
+                    return json(error("jobgov.http.RequestTooSlow", "the bulk ran longer than " + MAX_BULK_MILLIS
+                            + " ms after " + i + " of its " + list.size() + " requests: split it or ask for less"));
+                }
                 JSONObject result;
                 try {
                     undo.before(request);
@@ -217,14 +228,18 @@ final class JolokiaHandler implements HttpHandler {
                 w.write(']');
             }
         } catch (UncheckedExceeded e) {
-            JSONObject error = new JSONObject();
-            error.put("status", 500);
-            error.put("error_type", "jobgov.http.ResponseTooLarge");
-            error.put("error", "the answer would exceed " + MAX_RESPONSE + " bytes: ask for less (a path, fewer "
-                    + "attributes, a smaller maxDepth) or split the request");
-            return json(error);
+            return json(error("jobgov.http.ResponseTooLarge", "the answer would exceed " + MAX_RESPONSE
+                    + " bytes: ask for less (a path, fewer attributes, a smaller maxDepth) or split the request"));
         }
         return out.toByteArray();
+    }
+
+    private static JSONObject error(String type, String text) {
+        JSONObject error = new JSONObject();
+        error.put("status", 500);
+        error.put("error_type", type);
+        error.put("error", text);
+        return error;
     }
 
     /** Reads at most {@link #MAX_BODY} bytes and parses them as JSON no deeper than {@link #MAX_NESTING}. */

@@ -205,6 +205,15 @@ class JolokiaAgentIT {
                 + "\",\"operation\":\"setLimits\",\"arguments\":[\"memory=lots\"]}");
         assertNotEquals(200, HttpJolokia.status(badSpec), badSpec.toString());
         assertEquals(before, read(anonymous(), "LimitSpec"));
+        // Issue 10: setLimits with two arguments, and a bulk of [valid write, bad write], change nothing.
+        HttpResponse<String> twoArgs = operator().post("{\"type\":\"exec\",\"mbean\":\"" + mbean
+                + "\",\"operation\":\"setLimits\",\"arguments\":[\"processes=50\",\"processes=60\"]}");
+        assertEquals(400, twoArgs.statusCode(), twoArgs.body());
+        HttpResponse<String> bulk = operator().post("[{\"type\":\"write\",\"mbean\":\"" + mbean
+                + "\",\"attribute\":\"ActiveProcessLimit\",\"value\":50},{\"type\":\"write\",\"mbean\":\"" + mbean
+                + "\",\"attribute\":\"ActiveProcessLimit\",\"value\":\"many\"}]");
+        assertEquals(400, bulk.statusCode(), bulk.body());
+        assertEquals(before, read(anonymous(), "LimitSpec"));
     }
 
     @Test

@@ -313,9 +313,12 @@ class JolokiaAgentIT {
 
     @Test
     void beyondLoopbackWithoutCredentialsServesNothing() throws Exception {
+        // a configuration error (docs/agent.md, Failure rule): the start stops with one line before main runs
         GovernedJvm jvm = governed("name=" + job + ",await=true,jolokia=0.0.0.0:" + port, 0, List.of(), List.of());
-        assertTrue(jvm.process.isAlive(), "the host runs on without HTTP:\n" + jvm.output);
+        assertTrue(jvm.process.waitFor(30, TimeUnit.SECONDS), "the host stops at the bad option:\n" + jvm.output);
+        assertNotEquals(0, jvm.process.exitValue(), jvm.output.toString());
         assertTrue(jvm.output.toString().contains("beyond loopback"), jvm.output.toString());
+        assertFalse(jvm.output.toString().contains("ready"), "main never ran: " + jvm.output);
         try {
             anonymous().get("version");
             throw new AssertionError("something answers on port " + port);

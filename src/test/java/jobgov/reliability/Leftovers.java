@@ -76,7 +76,8 @@ final class Leftovers {
      */
     static List<String> threads() {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                .filter(n -> !n.startsWith("process reaper")).sorted().toList();
+                // the JDK's own pools: bounded, idle workers retire by themselves; not threads jobgov owns
+                .filter(n -> !n.startsWith("process reaper") && !n.startsWith("ForkJoinPool.commonPool-worker-")).sorted().toList();
     }
 
     /** Test cleanup: SIGKILL the marked processes and remove the prefixed cgroups (deepest first). */

@@ -76,8 +76,10 @@ final class Leftovers {
      */
     static List<String> threads() {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                // the JDK's own pools: bounded, idle workers retire by themselves; not threads jobgov owns
-                .filter(n -> !n.startsWith("process reaper") && !n.startsWith("ForkJoinPool.commonPool-worker-")).sorted().toList();
+                // the JDK's own threads: pool workers retire by themselves, and the attach listener starts when any
+                // tool on the machine (jobgov list/status of another run, jcmd) attaches to this JVM
+                .filter(n -> !n.startsWith("process reaper") && !n.startsWith("ForkJoinPool.commonPool-worker-")
+                        && !n.equals("Attach Listener")).sorted().toList();
     }
 
     /** Test cleanup: SIGKILL the marked processes and remove the prefixed cgroups (deepest first). */

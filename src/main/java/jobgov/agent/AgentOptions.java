@@ -12,6 +12,7 @@ import jobgov.http.Jolokia;
 import jobgov.job.JobLimits;
 import jobgov.job.JobSpec;
 import jobgov.job.LimitSpec;
+import jobgov.metrics.Metrics;
 import jobgov.policy.PolicyFile;
 
 /**
@@ -31,6 +32,7 @@ import jobgov.policy.PolicyFile;
  * @param limits      the limits given as options, applied before main
  * @param policyOptions the options handed to the policy engine ({@code name}, {@code watch}, {@code budget}, {@code queue}, {@code allocation}, {@code param.*})
  * @param jolokia     every option whose key starts with "jolokia", keys as written
+ * @param metrics     every option whose key starts with "metrics" (the built-in Prometheus endpoint), keys as written
  */
 public record AgentOptions(
         String raw,
@@ -42,7 +44,8 @@ public record AgentOptions(
         boolean require,
         JobLimits limits,
         Map<String, String> policyOptions,
-        Map<String, String> jolokia) {
+        Map<String, String> jolokia,
+        Map<String, String> metrics) {
 
     /** The agent's own keys (besides the limit keys of {@link LimitSpec#KEYS} and jolokia*). */
     public static final List<String> KEYS = List.of("policy", "name", "cgroup", "kill-on-close", "await", "require", "watch", "budget",
@@ -51,6 +54,7 @@ public record AgentOptions(
     public AgentOptions {
         policyOptions = Map.copyOf(policyOptions);
         jolokia = Map.copyOf(jolokia);
+        metrics = Map.copyOf(metrics);
     }
 
     /** Throws IllegalArgumentException with one clear line on any bad piece. */
@@ -64,6 +68,7 @@ public record AgentOptions(
         boolean require = false;
         Map<String, String> policyOptions = new LinkedHashMap<>();
         Map<String, String> jolokia = new LinkedHashMap<>();
+        Map<String, String> metrics = new LinkedHashMap<>();
         StringJoiner limitSpec = new StringJoiner(",");
 
         List<String[]> pairs = pairs(raw);
@@ -77,6 +82,10 @@ public record AgentOptions(
             String value = kv[1];
             if (written.toLowerCase(Locale.ROOT).startsWith("jolokia")) {
                 jolokia.put(written, value);
+                continue;
+            }
+            if (written.toLowerCase(Locale.ROOT).startsWith("metrics")) {
+                metrics.put(written, value);
                 continue;
             }
             if (written.startsWith("param.") && written.length() > "param.".length()) {
@@ -96,7 +105,7 @@ public record AgentOptions(
                 default -> {
                     if (!LimitSpec.KEYS.contains(key)) {
                         throw new IllegalArgumentException("unknown option '" + written + "' (agent options: " + String.join(", ", KEYS)
-                                + ", jolokia*, or a limit such as memory, processes, cpu)");
+                                + ", jolokia*, metrics*, or a limit such as memory, processes, cpu)");
                     }
                     limitSpec.add(key + "=" + value);
                 }
@@ -111,12 +120,12 @@ public record AgentOptions(
         // Kill-on-close is every job's default (null); only turning it off is written into the limits, so a
         // backend without a kernel kill-on-close (degraded: best effort) does not refuse the default.
         limits = limits.toBuilder().killOnClose(killOnClose ? null : Boolean.FALSE).build();
-        return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia);
+        return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia, metrics);
     }
 
     /**
      * Everything about the options that can be checked before anything is created: the job name, the
-     * jolokia* keys, the policy file (readable, and writable only by its owner). Throws
+     * jolokia* and metrics* keys, the policy file (readable, and writable only by its owner). Throws
      * IllegalArgumentException with one line naming the option; returns this.
      */
     public AgentOptions validate() {
@@ -134,6 +143,9 @@ public record AgentOptions(
         }
         if (!jolokia.isEmpty()) {
             Jolokia.validate(jolokia);
+        }
+        if (!metrics.isEmpty()) {
+            Metrics.validate(metrics);
         }
         if (policy != null) {
             if (!Files.isReadable(Path.of(policy))) {

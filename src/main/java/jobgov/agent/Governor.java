@@ -16,6 +16,7 @@ import jobgov.job.JobBackend;
 import jobgov.job.JobLimits;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
+import jobgov.metrics.Metrics;
 import jobgov.policy.PolicyRuntime;
 
 /**
@@ -40,13 +41,14 @@ final class Governor implements AgentMXBean {
     private final long pid = ProcessHandle.current().pid();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final List<Long> unassigned = new CopyOnWriteArrayList<>();
-    private final CountDownLatch background = new CountDownLatch(2);
+    private final CountDownLatch background = new CountDownLatch(3);
     private volatile AgentOptions options;
     private volatile Job job;
     private volatile AutoCloseable jobMBean;
     private volatile ObjectName agentMBean;
     private volatile PolicyRuntime policy;
     private volatile AutoCloseable jolokia;
+    private volatile Metrics metrics;
     private volatile String policyState = "none";
     private volatile String jolokiaState = "none";
     private volatile boolean closed;
@@ -90,6 +92,7 @@ final class Governor implements AgentMXBean {
             adoptChildren(children);
         }
         if (job != null) {
+            countEvents(); // before the Job MBean: its first events are counted too
             try {
                 jobMBean = JobMBeans.register(job);
             } catch (RuntimeException e) {
@@ -109,6 +112,7 @@ final class Governor implements AgentMXBean {
         }
         startPolicy();
         startJolokia();
+        startMetrics();
         if (options.await() || require) {
             awaitBackground();
             if (require && !problems.isEmpty()) {
@@ -278,10 +282,37 @@ final class Governor implements AgentMXBean {
         });
     }
 
+    private void countEvents() {
+        if (!options.metrics().isEmpty()) {
+            attempt("metrics", () -> metrics = Metrics.count(options.metrics()));
+        }
+    }
+
+    /** The built-in Prometheus endpoint (docs/metrics.md), on a daemon thread like Jolokia. */
+    private void startMetrics() {
+        Metrics m = metrics;
+        if (m == null) {
+            background.countDown();
+            return;
+        }
+        daemon("jobgov-metrics-start", () -> {
+            try {
+                m.serve();
+                if (closed) {
+                    quietly(m);
+                }
+            } catch (RuntimeException | LinkageError e) {
+                problem("metrics not served: " + e.getMessage());
+            } finally {
+                background.countDown();
+            }
+        });
+    }
+
     private void awaitBackground() {
         try {
             if (!background.await(AWAIT_SECONDS, TimeUnit.SECONDS)) {
-                problem("policy/Jolokia not live after " + AWAIT_SECONDS + " s; main goes on");
+                problem("policy/Jolokia/metrics not live after " + AWAIT_SECONDS + " s; main goes on");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -348,6 +379,7 @@ final class Governor implements AgentMXBean {
         closed = true;
         quietly(policy);
         quietly(jolokia);
+        quietly(metrics);
         quietly(jobMBean);
         if (agentMBean != null) {
             try {

@@ -25,6 +25,7 @@ import jobgov.job.LimitSpec;
 import jobgov.job.Units;
 import jobgov.http.Jolokia;
 import jobgov.jmx.JobMBeans;
+import jobgov.metrics.Metrics;
 import jobgov.policy.PolicyRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,7 +55,7 @@ import picocli.CommandLine.Parameters;
             "128+N:the command was killed by signal N (137: SIGKILL, e.g. the OOM killer; 130/143: jobgov stopped by SIGINT/SIGTERM)",
             "2:bad flag or value, or a limit refused: nothing was started",
             "124:--timeout (or -p RuntimeMaxSec) ran out: the job was terminated",
-            "125:jobgov could not create the job, load the policy (a syntax error too) or start Jolokia",
+            "125:jobgov could not create the job, load the policy (a syntax error too), or start Jolokia or the metrics endpoint",
             "126:the command is not executable",
             "127:the command was not found"})
 final class RunCommand implements Callable<Integer> {
@@ -101,6 +102,18 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--jolokia-password-file", paramLabel = "FILE", description = "A file whose first line is the Jolokia user's password.")
     String jolokiaPasswordFile;
 
+    @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
+            description = "Serves the job's metrics in the Prometheus/OpenMetrics text format at http://HOST:PORT/metrics "
+                    + "(HOST defaults to 127.0.0.1).")
+    String metrics;
+
+    @Option(names = "--metrics-user", paramLabel = "USER",
+            description = "The user every scrape must name (needed to listen beyond loopback); its password comes from --metrics-password-file.")
+    String metricsUser;
+
+    @Option(names = "--metrics-password-file", paramLabel = "FILE", description = "A file whose first line is the metrics user's password.")
+    String metricsPasswordFile;
+
     @Option(names = {"-v", "--verbose"}, description = "Prints every job event as one line too.")
     boolean verbose;
 
@@ -141,6 +154,7 @@ final class RunCommand implements Callable<Integer> {
             throw bad("--cgroup: " + e.getMessage());
         }
         Map<String, String> jolokiaOptions = jolokiaOptions();
+        Map<String, String> metricsOptions = metricsOptions();
         JobSpec jobSpec;
         try {
             jobSpec = new JobSpec(jobName, cgroup, limits);
@@ -182,7 +196,19 @@ final class RunCommand implements Callable<Integer> {
             });
             // Visible to `jobgov list` and `jobgov status` like a JVM running the agent.
             System.setProperty("jobgov.job", job.name());
+            Metrics counted = metricsOptions == null ? null : Metrics.count(metricsOptions);
+            if (counted != null) {
+                resources.add(counted); // before the Job MBean, so its first events are counted
+            }
             register(job, resources);
+            if (counted != null) {
+                try {
+                    counted.serve();
+                } catch (RuntimeException e) {
+                    err.println("jobgov run: --metrics " + metrics + " not started: " + Main.oneLine(e));
+                    return ExitStatus.JOB_FAILED;
+                }
+            }
             if (jolokiaOptions != null) {
                 try {
                     resources.add(Jolokia.start(jolokiaOptions));
@@ -215,10 +241,14 @@ final class RunCommand implements Callable<Integer> {
                     m.put("limits", shown.equals("none") ? "" : shown);
                     m.put("timeout", wallClock == null ? null : wallClock.toMillis());
                     m.put("location", job.location());
+                    if (counted != null) {
+                        m.put("metrics", counted.url());
+                    }
                     err.println(Json.write(m));
                 } else {
                     err.println(EventLine.prefix(Instant.now()) + "job " + job.name() + " backend=" + job.backend() + " limits=" + shown
-                            + (wallClock == null ? "" : " timeout=" + Units.formatDuration(wallClock)) + " location=" + job.location());
+                            + (wallClock == null ? "" : " timeout=" + Units.formatDuration(wallClock))
+                            + (counted == null ? "" : " metrics=" + counted.url()) + " location=" + job.location());
                 }
                 err.flush();
             }
@@ -351,6 +381,31 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("--jolokia: " + Main.oneLine(e).replace("jolokiaUser= and jolokiaPasswordFile= (or jolokiaPasswordEnv=)",
                     "--jolokia-user and --jolokia-password-file"));
+        }
+        return o;
+    }
+
+    /** The agent's metrics options from --metrics and its credentials, checked by the same rules. */
+    private Map<String, String> metricsOptions() {
+        if (metrics == null) {
+            if (metricsUser != null || metricsPasswordFile != null) {
+                throw bad("--metrics-user and --metrics-password-file go with --metrics");
+            }
+            return null;
+        }
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("metrics", metrics);
+        if (metricsUser != null) {
+            o.put("metricsUser", metricsUser);
+        }
+        if (metricsPasswordFile != null) {
+            o.put("metricsPasswordFile", metricsPasswordFile);
+        }
+        try {
+            Metrics.validate(o);
+        } catch (IllegalArgumentException e) {
+            throw bad("--metrics: " + Main.oneLine(e).replace("metricsUser= and metricsPasswordFile= (or metricsPasswordEnv=)",
+                    "--metrics-user and --metrics-password-file"));
         }
         return o;
     }

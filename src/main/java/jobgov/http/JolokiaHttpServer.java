@@ -154,7 +154,7 @@ final class JolokiaHttpServer implements AutoCloseable {
     }
 
     /** The JDK's dispatcher thread inherits the daemon flag of the thread that starts the server. */
-    private static void startAsDaemon(HttpServer server) throws IOException {
+    static void startAsDaemon(HttpServer server) throws IOException {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         Thread starter = new Thread(() -> {
             try {

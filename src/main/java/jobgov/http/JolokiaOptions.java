@@ -136,19 +136,24 @@ record JolokiaOptions(
 
     /** {@code PORT}, {@code HOST:PORT} or {@code [IPV6]:PORT}; the host defaults to 127.0.0.1. */
     static InetSocketAddress address(String bind) {
+        return address(BIND, bind);
+    }
+
+    /** {@link #address(String)} for the option {@code key} (also the metrics endpoint's), named in every error. */
+    static InetSocketAddress address(String key, String bind) {
         String host = DEFAULT_HOST;
         String port = bind;
         int colon = bind.lastIndexOf(':');
         if (bind.startsWith("[")) {
             int close = bind.indexOf(']');
             if (close < 0 || close + 1 >= bind.length() || bind.charAt(close + 1) != ':') {
-                throw new IllegalArgumentException("option '" + BIND + "=" + bind + "': expected [IPV6]:PORT");
+                throw new IllegalArgumentException("option '" + key + "=" + bind + "': expected [IPV6]:PORT");
             }
             host = bind.substring(1, close);
             port = bind.substring(close + 2);
         } else if (colon >= 0) {
             if (bind.indexOf(':') != colon) {
-                throw new IllegalArgumentException("option '" + BIND + "=" + bind + "': write IPv6 hosts as [HOST]:PORT");
+                throw new IllegalArgumentException("option '" + key + "=" + bind + "': write IPv6 hosts as [HOST]:PORT");
             }
             host = bind.substring(0, colon);
             port = bind.substring(colon + 1);
@@ -157,19 +162,19 @@ record JolokiaOptions(
         try {
             p = Integer.parseInt(port);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option '" + BIND + "=" + bind + "': '" + port + "' is not a port number");
+            throw new IllegalArgumentException("option '" + key + "=" + bind + "': '" + port + "' is not a port number");
         }
         if (p < 0 || p > 65535) {
-            throw new IllegalArgumentException("option '" + BIND + "=" + bind + "': port " + p + " is out of range 0-65535");
+            throw new IllegalArgumentException("option '" + key + "=" + bind + "': port " + p + " is out of range 0-65535");
         }
         try {
             return new InetSocketAddress(InetAddress.getByName(host.isEmpty() ? DEFAULT_HOST : host), p);
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("option '" + BIND + "=" + bind + "': unknown host '" + host + "'");
+            throw new IllegalArgumentException("option '" + key + "=" + bind + "': unknown host '" + host + "'");
         }
     }
 
-    private static Optional<Secret> secret(Map<String, String> options, String fileKey, String envKey, String what) {
+    static Optional<Secret> secret(Map<String, String> options, String fileKey, String envKey, String what) {
         String file = options.get(fileKey);
         String env = envKey == null ? null : options.get(envKey);
         if (file != null && env != null) {
@@ -189,7 +194,7 @@ record JolokiaOptions(
         return Optional.empty();
     }
 
-    private static Path readable(String key, String value) {
+    static Path readable(String key, String value) {
         Path p = Path.of(value);
         if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
             throw new IllegalArgumentException("option '" + key + "=" + value + "': not a readable file");

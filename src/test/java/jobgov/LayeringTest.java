@@ -28,8 +28,9 @@ class LayeringTest {
     /** Package -> the other jobgov packages its classes may use. */
     static final Map<String, Set<String>> MAY_USE = Map.ofEntries(
             Map.entry("boot", Set.of()), // loads the rest by name through its own class loader
-            Map.entry("cli", Set.of("agent", "jmx", "http", "policy", "job")),
-            Map.entry("agent", Set.of("jmx", "http", "policy", "job")),
+            Map.entry("cli", Set.of("agent", "metrics", "jmx", "http", "policy", "job")),
+            Map.entry("agent", Set.of("metrics", "jmx", "http", "policy", "job")),
+            Map.entry("metrics", Set.of("http", "job")), // reads the MBeans, serves through http's guards
             Map.entry("jmx", Set.of("job")),
             Map.entry("http", Set.of("job")),
             Map.entry("policy", Set.of("job")),

@@ -70,8 +70,9 @@ final class Cgroup1Job implements BackendJob {
     private final ProcessTracker processes;
     // event state: touched only on the event thread
     private boolean populated;
-    private long pidsMaxEvents;
-    private long oomKills;
+    // one ActiveProcessLimit / JobMemoryLimit per crossing, not per refused fork or OOM kill
+    private final LimitCrossing pidsCrossing = new LimitCrossing(0);
+    private final LimitCrossing memoryCrossing = new LimitCrossing(0);
     private boolean jobTimeFired;
     private boolean jobTimeNotified;
     private boolean memoryNotified;
@@ -490,11 +491,11 @@ final class Cgroup1Job implements BackendJob {
         Path pids = dir("pids");
         if (pids != null) {
             long max = CgroupFiles.readKeyed(pids.resolve("pids.events")).getOrDefault("max", 0L);
-            if (max > pidsMaxEvents && l.activeProcesses() != null) {
-                events.accept(new JobEvent.ActiveProcessLimit(now, 0, l.activeProcesses(),
-                        CgroupFiles.readLong(pids.resolve("pids.current"), current.size())));
+            long used = CgroupFiles.readLong(pids.resolve("pids.current"), current.size());
+            if (pidsCrossing.counted(max) && l.activeProcesses() != null) {
+                events.accept(new JobEvent.ActiveProcessLimit(now, 0, l.activeProcesses(), used));
             }
-            pidsMaxEvents = max;
+            pidsCrossing.settle(used, l.activeProcesses() == null ? -1 : l.activeProcesses());
         }
         Path mem = dir("memory");
         if (mem != null) {
@@ -514,11 +515,12 @@ final class Cgroup1Job implements BackendJob {
             }
             // JobMemoryLimit: the OOM killer ran in this job (oom_kill counter of memory.oom_control)
             long kills = oomKillsNow();
-            if (kills > oomKills) {
+            if (memoryCrossing.counted(kills)) {
                 events.accept(new JobEvent.JobMemoryLimit(now, 0, l.jobMemoryBytes() == null ? -1 : l.jobMemoryBytes(),
                         CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes"), -1), kills));
             }
-            oomKills = kills;
+            memoryCrossing.settle(CgroupFiles.readLong(mem.resolve("memory.usage_in_bytes"), -1),
+                    l.jobMemoryBytes() == null ? -1 : l.jobMemoryBytes());
         }
         // job user time
         if ((l.jobTime() != null && !jobTimeFired) || (l.jobTimeNotify() != null && !jobTimeNotified)) {

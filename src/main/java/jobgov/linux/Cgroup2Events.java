@@ -18,8 +18,9 @@ import jobgov.job.Limit;
  * comparing the counters in the file with the last values read, never from counting notifications.
  * <ul>
  *   <li>{@code cgroup.events} populated 1 -> 0: {@link JobEvent.ActiveProcessZero}</li>
- *   <li>{@code memory.events} max or oom_kill went up: {@link JobEvent.JobMemoryLimit} carrying the file's oom_kill count</li>
- *   <li>{@code pids.events} max went up (a fork or clone failed): {@link JobEvent.ActiveProcessLimit}</li>
+ *   <li>{@code memory.events} max or oom_kill went up: {@link JobEvent.JobMemoryLimit} carrying the usage and the
+ *   file's oom_kill count, once per crossing of the limit ({@link LimitCrossing}), not once per increment</li>
+ *   <li>{@code pids.events} max went up (a fork or clone failed): {@link JobEvent.ActiveProcessLimit}, once per crossing</li>
  * </ul>
  * Limits the kernel does not watch are checked on each {@link #tick}: per-job user time
  * ({@code cpu.stat} user_usec against job-time and job-time-notify), memory-notify ({@code memory.current})
@@ -33,9 +34,9 @@ public final class Cgroup2Events {
     private final Cgroup2Fs fs;
     private final Path job;
     private long populated;
-    private long memoryMax;
     private long oomKills;
-    private long pidsMax;
+    private final LimitCrossing memoryCrossing;
+    private final LimitCrossing pidsCrossing;
     private JobLimits armed;
     private boolean jobTimeFired;
     private boolean jobTimeNotifyFired;
@@ -49,9 +50,9 @@ public final class Cgroup2Events {
         Map<String, Long> cgroup = read("cgroup.events");
         Map<String, Long> memory = read("memory.events");
         populated = cgroup.getOrDefault("populated", 0L);
-        memoryMax = memory.getOrDefault("max", 0L);
         oomKills = memory.getOrDefault("oom_kill", 0L);
-        pidsMax = read("pids.events").getOrDefault("max", 0L);
+        memoryCrossing = new LimitCrossing(memory.getOrDefault("max", 0L) + oomKills);
+        pidsCrossing = new LimitCrossing(read("pids.events").getOrDefault("max", 0L));
     }
 
     /** A process was put into the job: the next "populated 0" is a real emptying, even if the 1 was never read. */
@@ -72,22 +73,22 @@ public final class Cgroup2Events {
             }
             case "memory.events" -> {
                 Map<String, Long> m = read(file);
-                long max = m.getOrDefault("max", memoryMax);
+                if (!m.containsKey("max")) {
+                    break;  // the job is gone (or the file unreadable): nothing counted
+                }
                 long kills = m.getOrDefault("oom_kill", oomKills);
-                if (max > memoryMax || kills > oomKills) {
+                if (memoryCrossing.counted(m.get("max") + kills)) {
                     long limit = limits.jobMemoryBytes() == null ? JobCounters.UNKNOWN : limits.jobMemoryBytes();
                     out.add(new JobEvent.JobMemoryLimit(now, 0, limit, Cgroup2Counters.single(fs, job.resolve("memory.current")), kills));
                 }
-                memoryMax = max;
                 oomKills = kills;
             }
             case "pids.events" -> {
-                long max = read(file).getOrDefault("max", pidsMax);
-                if (max > pidsMax) {
+                Long max = read(file).get("max");
+                if (max != null && pidsCrossing.counted(max)) {
                     int limit = limits.activeProcesses() == null ? -1 : limits.activeProcesses();
                     out.add(new JobEvent.ActiveProcessLimit(now, 0, limit, Cgroup2Counters.single(fs, job.resolve("pids.current"))));
                 }
-                pidsMax = max;
             }
             default -> throw new IllegalArgumentException("not a watched cgroup v2 file: " + file);
         }
@@ -101,6 +102,15 @@ public final class Cgroup2Events {
             jobTimeFired = jobTimeNotifyFired = memoryNotifyFired = ioReadNotifyFired = ioWriteNotifyFired = false;
         }
         List<JobEvent> out = new ArrayList<>();
+        // a limit crossing ends once usage is back under the limit and the kernel stopped counting hits
+        if (memoryCrossing.inside()) {
+            memoryCrossing.settle(Cgroup2Counters.single(fs, job.resolve("memory.current")),
+                    limits.jobMemoryBytes() == null ? -1 : limits.jobMemoryBytes());
+        }
+        if (pidsCrossing.inside()) {
+            pidsCrossing.settle(Cgroup2Counters.single(fs, job.resolve("pids.current")),
+                    limits.activeProcesses() == null ? -1 : limits.activeProcesses());
+        }
         if (limits.jobTime() != null || limits.jobTimeNotify() != null) {
             Long userUsec = read("cpu.stat").get("user_usec");
             if (userUsec != null) {

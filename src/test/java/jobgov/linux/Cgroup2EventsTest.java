@@ -64,16 +64,57 @@ class Cgroup2EventsTest {
         List<JobEvent> e = events.changed("memory.events", limits, now);
         assertEquals(List.of(new JobEvent.JobMemoryLimit(now, 0, 64L << 20, 67043328, 3)), e);
         assertEquals(List.of(), events.changed("memory.events", limits, now), "nothing new in the file");
-        Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 113\noom 4\noom_kill 4\noom_group_kill 0\n");
-        assertEquals(4, ((JobEvent.JobMemoryLimit) events.changed("memory.events", limits, now).get(0)).oomKills());
     }
 
     @Test
-    void pidsEventsMaxIsActiveProcessLimitWithTheTaskCount() throws IOException {
+    void usageHoveringAtMemoryMaxIsOneEventPerCrossingNotOnePerKernelIncrement() throws IOException {
+        JobLimits limits = LimitSpec.apply("memory=64m", JobLimits.NONE);
+        Files.writeString(job.resolve("memory.current"), "67100000\n");
+        int fired = 0;
+        for (int max = 1; max <= 22; max++) {  // the 22 increments in 1.7 s, ticks in between
+            Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax " + max + "\noom 0\noom_kill 0\noom_group_kill 0\n");
+            fired += events.changed("memory.events", limits, now).size();
+            events.tick(limits, now);
+        }
+        Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 23\noom 1\noom_kill 1\noom_group_kill 0\n");
+        fired += events.changed("memory.events", limits, now).size();
+        assertEquals(1, fired, "one crossing, the OOM kill included");
+
+        // the kill freed the memory: once the counters stand still the crossing is over, the next one is an event
+        Files.writeString(job.resolve("memory.current"), "4096\n");
+        events.tick(limits, now);
+        events.tick(limits, now);
+        Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 24\noom 1\noom_kill 1\noom_group_kill 0\n");
+        Files.writeString(job.resolve("memory.current"), "67100000\n");
+        assertEquals(List.of(new JobEvent.JobMemoryLimit(now, 0, 64L << 20, 67100000, 1)), events.changed("memory.events", limits, now));
+    }
+
+    @Test
+    void usageJustUnderTheLimitDoesNotEndTheCrossing() throws IOException {
+        JobLimits limits = LimitSpec.apply("memory=64m", JobLimits.NONE);
+        Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 1\noom 0\noom_kill 0\noom_group_kill 0\n");
+        assertEquals(1, events.changed("memory.events", limits, now).size());
+        Files.writeString(job.resolve("memory.current"), String.valueOf((64L << 20) - 4096));  // reclaim made a page of room
+        events.tick(limits, now);
+        events.tick(limits, now);
+        Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 2\noom 0\noom_kill 0\noom_group_kill 0\n");
+        assertEquals(List.of(), events.changed("memory.events", limits, now));
+    }
+
+    @Test
+    void pidsEventsMaxIsActiveProcessLimitWithTheTaskCountOncePerCrossing() throws IOException {
         JobLimits limits = LimitSpec.apply("processes=16", JobLimits.NONE);
         Files.writeString(job.resolve("pids.events"), "max 5\n");
         assertEquals(List.of(new JobEvent.ActiveProcessLimit(now, 0, 16, 16)), events.changed("pids.events", limits, now));
         assertEquals(List.of(), events.changed("pids.events", limits, now));
+        Files.writeString(job.resolve("pids.events"), "max 9\n");
+        assertEquals(List.of(), events.changed("pids.events", limits, now), "more refused forks, same crossing");
+        events.tick(limits, now);
+        Files.writeString(job.resolve("pids.current"), "3\n");
+        events.tick(limits, now);
+        Files.writeString(job.resolve("pids.events"), "max 10\n");
+        Files.writeString(job.resolve("pids.current"), "16\n");
+        assertEquals(1, events.changed("pids.events", limits, now).size(), "the tree shrank and hit the limit again");
     }
 
     @Test

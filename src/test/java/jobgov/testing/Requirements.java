@@ -38,6 +38,17 @@ public final class Requirements {
                 "needs cgroup v1 memory and pids hierarchies under /sys/fs/cgroup");
     }
 
+    /**
+     * Root on a pure cgroup v2 host (only cgroup2 mounted, at /sys/fs/cgroup): the *Cgroup2KernelIT tests,
+     * which CI runs in the scripts/cgroup2-guest guest ({@code mvn verify -Pcgroup2-guest}).
+     */
+    public static void cgroupV2() {
+        require(isRoot(), "needs root to create cgroups");
+        require(Files.isRegularFile(Path.of("/sys/fs/cgroup/cgroup.subtree_control"))
+                        && !Files.isDirectory(Path.of("/sys/fs/cgroup/memory")) && !Files.isDirectory(Path.of("/sys/fs/cgroup/unified")),
+                "needs a pure cgroup v2 host (run it with scripts/cgroup2-guest -- mvn verify -Pcgroup2-guest)");
+    }
+
     /** The packaged target/jobgov.jar (integration tests run after `mvn package`). */
     public static Path jobgovJar() {
         String p = System.getProperty("jobgov.jar", "target/jobgov.jar");

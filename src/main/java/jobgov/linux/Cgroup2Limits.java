@@ -60,7 +60,7 @@ public final class Cgroup2Limits {
     /** The controllers these limits need in the job's cgroup. */
     public static Set<Cgroup2Controller> controllers(JobLimits l) {
         EnumSet<Cgroup2Controller> s = EnumSet.noneOf(Cgroup2Controller.class);
-        if (l.jobMemoryBytes() != null || l.minWorkingSetBytes() != null || l.memoryNotifyBytes() != null) {
+        if (l.jobMemoryBytes() != null || l.minWorkingSetBytes() != null || l.maxWorkingSetBytes() != null || l.memoryNotifyBytes() != null) {
             s.add(Cgroup2Controller.MEMORY);
         }
         if (l.activeProcesses() != null) {

@@ -70,9 +70,9 @@ final class Cgroup1Job implements BackendJob {
     private final ProcessTracker processes;
     // event state: touched only on the event thread
     private boolean populated;
-    // one ActiveProcessLimit / JobMemoryLimit per crossing, not per refused fork or OOM kill
+    // one ActiveProcessLimit per crossing of pids.max, not per refused fork
     private final LimitCrossing pidsCrossing = new LimitCrossing(0);
-    private final LimitCrossing memoryCrossing = new LimitCrossing(0);
+    private long oomKills;
     private boolean jobTimeFired;
     private boolean jobTimeNotified;
     private boolean memoryNotified;
@@ -515,12 +515,11 @@ final class Cgroup1Job implements BackendJob {
             }
             // JobMemoryLimit: the OOM killer ran in this job (oom_kill counter of memory.oom_control)
             long kills = oomKillsNow();
-            if (memoryCrossing.counted(kills)) {
+            if (kills > oomKills) {
                 events.accept(new JobEvent.JobMemoryLimit(now, 0, l.jobMemoryBytes() == null ? -1 : l.jobMemoryBytes(),
                         CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes"), -1), kills));
             }
-            memoryCrossing.settle(CgroupFiles.readLong(mem.resolve("memory.usage_in_bytes"), -1),
-                    l.jobMemoryBytes() == null ? -1 : l.jobMemoryBytes());
+            oomKills = kills;
         }
         // job user time
         if ((l.jobTime() != null && !jobTimeFired) || (l.jobTimeNotify() != null && !jobTimeNotified)) {

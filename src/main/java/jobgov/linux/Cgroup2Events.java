@@ -19,7 +19,8 @@ import jobgov.job.Limit;
  * <ul>
  *   <li>{@code cgroup.events} populated 1 -> 0: {@link JobEvent.ActiveProcessZero}</li>
  *   <li>{@code memory.events} max or oom_kill went up: {@link JobEvent.JobMemoryLimit} carrying the usage and the
- *   file's oom_kill count, once per crossing of the limit ({@link LimitCrossing}), not once per increment</li>
+ *   file's oom_kill count, once per crossing of the limit ({@link LimitCrossing}), not once per {@code max}
+ *   increment; and once per OOM kill (each one, so the count carried reaches the kernel's)</li>
  *   <li>{@code pids.events} max went up (a fork or clone failed): {@link JobEvent.ActiveProcessLimit}, once per crossing</li>
  * </ul>
  * Limits the kernel does not watch are checked on each {@link #tick}: per-job user time
@@ -77,7 +78,9 @@ public final class Cgroup2Events {
                     break;  // the job is gone (or the file unreadable): nothing counted
                 }
                 long kills = m.getOrDefault("oom_kill", oomKills);
-                if (memoryCrossing.counted(m.get("max") + kills)) {
+                // an OOM kill is always reported (the event's count must reach the kernel's); reclaim hits fold
+                boolean crossing = memoryCrossing.counted(m.get("max") + kills);
+                if (crossing || kills > oomKills) {
                     long limit = limits.jobMemoryBytes() == null ? JobCounters.UNKNOWN : limits.jobMemoryBytes();
                     out.add(new JobEvent.JobMemoryLimit(now, 0, limit, Cgroup2Counters.single(fs, job.resolve("memory.current")), kills));
                 }

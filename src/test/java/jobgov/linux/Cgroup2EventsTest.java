@@ -77,8 +77,9 @@ class Cgroup2EventsTest {
             events.tick(limits, now);
         }
         Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 23\noom 1\noom_kill 1\noom_group_kill 0\n");
-        fired += events.changed("memory.events", limits, now).size();
-        assertEquals(1, fired, "one crossing, the OOM kill included");
+        assertEquals(1, fired, "22 reclaim hits at the limit: one crossing");
+        List<JobEvent> kill = events.changed("memory.events", limits, now);
+        assertEquals(List.of(new JobEvent.JobMemoryLimit(now, 0, 64L << 20, 67100000, 1)), kill, "the OOM kill is reported with its count");
 
         // the kill freed the memory: once the counters stand still the crossing is over, the next one is an event
         Files.writeString(job.resolve("memory.current"), "4096\n");
@@ -87,6 +88,9 @@ class Cgroup2EventsTest {
         Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 24\noom 1\noom_kill 1\noom_group_kill 0\n");
         Files.writeString(job.resolve("memory.current"), "67100000\n");
         assertEquals(List.of(new JobEvent.JobMemoryLimit(now, 0, 64L << 20, 67100000, 1)), events.changed("memory.events", limits, now));
+        Files.writeString(job.resolve("memory.events"), "low 0\nhigh 0\nmax 25\noom 2\noom_kill 2\noom_group_kill 0\n");
+        assertEquals(2, ((JobEvent.JobMemoryLimit) events.changed("memory.events", limits, now).get(0)).oomKills(),
+                "a second OOM kill within the crossing is reported too: no kill is lost");
     }
 
     @Test

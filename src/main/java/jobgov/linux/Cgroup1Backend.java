@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import jobgov.job.BackendJob;
 import jobgov.job.JobBackend;
 import jobgov.job.JobEvent;
@@ -25,8 +26,29 @@ public final class Cgroup1Backend implements JobBackend {
     /** The v1 controllers a job gets a directory in (when mounted). */
     static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "freezer");
 
+    private final CgroupFs fs;
+    private final Supplier<Map<Hierarchy, Path>> ownDirs;
     private volatile CgroupMounts mounts;
     private volatile Map<Hierarchy, Path> home;
+    private volatile CgroupGuard guard;
+
+    public Cgroup1Backend() {
+        this.fs = CgroupFs.KERNEL;
+        this.ownDirs = null;
+    }
+
+    /**
+     * A backend over given mounts and files (a scratch tree in tests).
+     *
+     * @param ownDirs this process's cgroup directories now (the jobs' default place, and what the guard protects)
+     * @param home    where the watchdogs go (outside every job)
+     */
+    Cgroup1Backend(CgroupMounts mounts, CgroupFs fs, Supplier<Map<Hierarchy, Path>> ownDirs, Map<Hierarchy, Path> home) {
+        this.mounts = mounts;
+        this.fs = fs;
+        this.ownDirs = ownDirs;
+        this.home = new java.util.LinkedHashMap<>(home);
+    }
 
     @Override
     public String name() {
@@ -124,13 +146,31 @@ public final class Cgroup1Backend implements JobBackend {
         return m;
     }
 
+    CgroupFs fs() {
+        return fs;
+    }
+
+    /** This process's cgroup directories now (re-read at each call). */
+    Map<Hierarchy, Path> ownDirsNow() {
+        return ownDirs != null ? ownDirs.get() : mounts().ownDirsNow();
+    }
+
+    /** The safety catch for every kill, freeze and limit write of this backend's jobs. */
+    CgroupGuard guard() {
+        CgroupGuard g = guard;
+        if (g == null) {
+            guard = g = new CgroupGuard(mounts(), () -> ownDirsNow().values());
+        }
+        return g;
+    }
+
     /** This process's cgroups when the backend was first used: the watchdogs' place, outside every job. */
     Map<Hierarchy, Path> home() {
         Map<Hierarchy, Path> h = home;
         if (h == null) {
             synchronized (this) {
                 if (home == null) {
-                    home = mounts().ownDirsNow();
+                    home = ownDirsNow();
                 }
                 h = home;
             }

@@ -27,13 +27,13 @@ public final class Cgroup2Backend implements JobBackend {
     static final Set<Cgroup2Controller> ESSENTIAL = EnumSet.of(Cgroup2Controller.MEMORY, Cgroup2Controller.PIDS);
 
     private final CgroupMounts mounts;
-    private final Cgroup2Fs fs;
+    private final CgroupFs fs;
     private final Supplier<Path> ownDir;
     private volatile Cgroup2Tree tree;
     private volatile CgroupGuard guard;
 
     public Cgroup2Backend() {
-        this(CgroupMounts.read(), Cgroup2Fs.KERNEL, null);
+        this(CgroupMounts.read(), CgroupFs.KERNEL, null);
     }
 
     /**
@@ -41,7 +41,7 @@ public final class Cgroup2Backend implements JobBackend {
      *
      * @param ownDir this process's unified cgroup directory now; null: from /proc/self/cgroup at each call
      */
-    Cgroup2Backend(CgroupMounts mounts, Cgroup2Fs fs, Supplier<Path> ownDir) {
+    Cgroup2Backend(CgroupMounts mounts, CgroupFs fs, Supplier<Path> ownDir) {
         this.mounts = mounts;
         this.fs = fs;
         this.ownDir = ownDir != null ? ownDir : () -> mounts.unified().map(h -> mounts.ownDirsNow().get(h)).orElse(null);

@@ -22,7 +22,7 @@ public final class Cgroup2Counters {
      * @param activeProcesses     processes in the job and its nested jobs now ({@code cgroup.procs} of the subtree)
      * @param terminatedProcesses processes the job's limits ended, or UNKNOWN
      */
-    public static JobCounters read(Cgroup2Fs fs, Path job, long totalProcesses, long activeProcesses, long terminatedProcesses) {
+    public static JobCounters read(CgroupFs fs, Path job, long totalProcesses, long activeProcesses, long terminatedProcesses) {
         Map<String, Long> cpu = flatKeyed(readOrEmpty(fs, job.resolve("cpu.stat")));
         Map<String, Long> memory = flatKeyed(readOrEmpty(fs, job.resolve("memory.stat")));
         Map<String, Long> io = ioStat(readOrEmpty(fs, job.resolve("io.stat")), fs.exists(job.resolve("io.stat")));
@@ -89,7 +89,7 @@ public final class Cgroup2Counters {
     }
 
     /** A single-value file such as {@code memory.current}; UNKNOWN when absent or not a number. */
-    public static long single(Cgroup2Fs fs, Path file) {
+    public static long single(CgroupFs fs, Path file) {
         try {
             return Long.parseLong(fs.read(file).trim());
         } catch (IOException | NumberFormatException e) {
@@ -97,7 +97,7 @@ public final class Cgroup2Counters {
         }
     }
 
-    static String readOrEmpty(Cgroup2Fs fs, Path file) {
+    static String readOrEmpty(CgroupFs fs, Path file) {
         try {
             return fs.exists(file) ? fs.read(file) : "";
         } catch (IOException e) {

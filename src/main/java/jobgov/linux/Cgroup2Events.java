@@ -32,7 +32,7 @@ public final class Cgroup2Events {
     /** The files to watch for kernel notifications. */
     public static final List<String> WATCHED = List.of("cgroup.events", "memory.events", "pids.events");
 
-    private final Cgroup2Fs fs;
+    private final CgroupFs fs;
     private final Path job;
     private long populated;
     private long oomKills;
@@ -45,7 +45,7 @@ public final class Cgroup2Events {
     private boolean ioReadNotifyFired;
     private boolean ioWriteNotifyFired;
 
-    public Cgroup2Events(Cgroup2Fs fs, Path job) {
+    public Cgroup2Events(CgroupFs fs, Path job) {
         this.fs = fs;
         this.job = job;
         Map<String, Long> cgroup = read("cgroup.events");

@@ -52,6 +52,7 @@ final class Cgroup2Job implements BackendJob {
     private final Cgroup2Events events;
     private final EventLoop loop;
     private final Watchdog watchdog;
+    private final CgroupKill kill;
     private volatile JobLimits limits = JobLimits.NONE;
     private volatile boolean closed;
 
@@ -72,6 +73,7 @@ final class Cgroup2Job implements BackendJob {
         this.dir = placement.job();
         Path jobDir = dir;
         this.processes = new ProcessTracker(0, () -> jobDir);
+        this.kill = new CgroupKill(name, tree.fs(), guard, List.of(dir), this::members, dir.resolve("cgroup.kill"), null);
         // Where this process lives now (the leaf, if its cgroup had to be emptied): where it returns on close.
         this.origin = backend.ownDir();
         EventLoop l = null;
@@ -294,56 +296,26 @@ final class Cgroup2Job implements BackendJob {
     public void terminate(int exitCode) {
         // Linux has no exit code to impose: every process dies of SIGKILL (exit status 128+9).
         if (!closed) {
-            killAll();
+            kill.killAll();
         }
     }
 
     private boolean selfInside() {
-        return CgroupFiles.procsRecursive(dir).contains(SELF);
+        return kill.selfInside();
     }
 
-    private void killAll() {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        if (selfInside()) {
-            guard.check(dir, Operation.KILL_OTHERS, true);
-        } else {
-            guard.check(dir, Operation.KILL, true);
-            try {
-                CgroupFiles.write(dir.resolve("cgroup.kill"), "1");
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "job " + name + ": cgroup.kill failed (" + e.getMessage() + "), killing task by task");
-            }
-        }
-        while (System.nanoTime() < deadline) {
-            Set<Long> left = CgroupFiles.procsRecursive(dir);
-            left.remove(SELF);
-            if (left.isEmpty()) {
-                return;
-            }
-            if (selfInside()) {
-                JobSignals.signalMembers(left, () -> CgroupFiles.procsRecursive(dir), Libc.SIGKILL);
-            }
-            sleep(10);
-        }
-        throw new JobException("job " + name + ": processes still alive after 10 s of SIGKILL: " + CgroupFiles.procsRecursive(dir));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private Set<Long> members() {
+        return tree.fs().procsRecursive(dir);
     }
 
     @Override
     public Set<Long> kill(java.util.Collection<Long> pids) {
-        return closed ? Set.of() : JobSignals.signalMembers(pids, () -> CgroupFiles.procsRecursive(dir), Libc.SIGKILL);
+        return closed ? Set.of() : JobSignals.signalMembers(pids, this::members, Libc.SIGKILL);
     }
 
     @Override
     public Set<Long> stop(java.util.Collection<Long> pids) {
-        return closed ? Set.of() : JobSignals.signalMembers(pids, () -> CgroupFiles.procsRecursive(dir), Libc.SIGSTOP);
+        return closed ? Set.of() : JobSignals.signalMembers(pids, this::members, Libc.SIGSTOP);
     }
 
     @Override
@@ -375,7 +347,7 @@ final class Cgroup2Job implements BackendJob {
                 HostProcess.left();
             }
             if (limits.killsOnClose()) {
-                killAll();
+                kill.killAll();
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + name + ": close could not empty the job: " + e.getMessage());

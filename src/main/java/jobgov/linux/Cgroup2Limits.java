@@ -39,7 +39,7 @@ public final class Cgroup2Limits {
     static final long CPU_PERIOD_MAX_USEC = 1_000_000;
     static final long CPU_QUOTA_MIN_USEC = 1_000;
 
-    private final Cgroup2Fs fs;
+    private final CgroupFs fs;
     private final int machineCpus;
     private final Function<String, String> deviceNumbers;
 
@@ -47,7 +47,7 @@ public final class Cgroup2Limits {
      * @param machineCpus   the online CPUs, the "whole machine" a cpu percentage refers to
      * @param deviceNumbers {@code io-device} to {@code MAJ:MIN} (see {@link Cgroup2BlockDevice})
      */
-    public Cgroup2Limits(Cgroup2Fs fs, int machineCpus, Function<String, String> deviceNumbers) {
+    public Cgroup2Limits(CgroupFs fs, int machineCpus, Function<String, String> deviceNumbers) {
         this.fs = fs;
         this.machineCpus = machineCpus;
         this.deviceNumbers = deviceNumbers;

@@ -42,10 +42,10 @@ public final class Cgroup2Tree {
     /** The leaf a parent's processes move into: {@code jobgov-leaf.PID}, PID of the jobgov process that made it. */
     static final String LEAF_PREFIX = "jobgov-leaf.";
 
-    private final Cgroup2Fs fs;
+    private final CgroupFs fs;
     private final Path mount;
 
-    public Cgroup2Tree(Cgroup2Fs fs, Path mount) {
+    public Cgroup2Tree(CgroupFs fs, Path mount) {
         this.fs = fs;
         this.mount = mount;
     }
@@ -54,7 +54,7 @@ public final class Cgroup2Tree {
         return mount;
     }
 
-    public Cgroup2Fs fs() {
+    public CgroupFs fs() {
         return fs;
     }
 

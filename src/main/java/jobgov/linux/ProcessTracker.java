@@ -80,6 +80,13 @@ final class ProcessTracker {
      */
     boolean tick(Set<Long> current, Instant now, Consumer<JobEvent> events) {
         boolean joined = false;
+        // The exits first, then the joins: joined() always comes before a started process's exit is queued, so every
+        // pid of these exits has its join queued already and is reported new before it is reported gone (polling the
+        // joins first let a join queued mid-tick come in the tick after its exit: a second NewProcess and emptying).
+        List<long[]> exits = new java.util.ArrayList<>();
+        for (long[] x; (x = startedExits.poll()) != null; ) {
+            exits.add(x);
+        }
         Long a;
         while ((a = added.poll()) != null) {
             joined |= populatedBy.add(a);
@@ -113,8 +120,7 @@ final class ProcessTracker {
                 events.accept(new JobEvent.ProcessExited(now, pid, null));
             }
         }
-        long[] exit;
-        while ((exit = startedExits.poll()) != null) {
+        for (long[] exit : exits) {
             long pid = exit[0];
             int code = (int) exit[1];
             started.remove(pid);

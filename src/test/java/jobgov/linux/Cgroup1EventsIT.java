@@ -67,7 +67,7 @@ class Cgroup1EventsIT {
             int expected = i;
             await().atMost(Duration.ofSeconds(3)).until(() -> jobs.events(JobEvent.ActiveProcessZero.class).size() >= expected);
         }
-        assertEquals(runs, jobs.events(JobEvent.ActiveProcessZero.class).size());
+        assertEquals(runs, jobs.events(JobEvent.ActiveProcessZero.class).size(), jobs.events.toString());
     }
 
     @Test

@@ -77,7 +77,7 @@ class Cgroup2CountersTest {
         Files.writeString(job.resolve("memory.current"), "130023424\n");
         Files.writeString(job.resolve("memory.peak"), "268435456\n");
 
-        JobCounters c = Cgroup2Counters.read(Cgroup2Fs.KERNEL, job, 5, 3, 2);
+        JobCounters c = Cgroup2Counters.read(CgroupFs.KERNEL, job, 5, 3, 2);
 
         assertEquals(6120, c.totalUserTimeMillis());
         assertEquals(2220, c.totalKernelTimeMillis());
@@ -99,7 +99,7 @@ class Cgroup2CountersTest {
     @Test
     void filesOfControllersThatAreOffReadAsUnknownAndAnEmptyIoStatAsZero() throws IOException {
         Files.writeString(job.resolve("cpu.stat"), "usage_usec 1000\nuser_usec 700\nsystem_usec 300\n");
-        JobCounters c = Cgroup2Counters.read(Cgroup2Fs.KERNEL, job, JobCounters.UNKNOWN, 0, JobCounters.UNKNOWN);
+        JobCounters c = Cgroup2Counters.read(CgroupFs.KERNEL, job, JobCounters.UNKNOWN, 0, JobCounters.UNKNOWN);
         assertEquals(0, c.totalUserTimeMillis());
         assertEquals(0, c.activeProcesses());
         assertEquals(JobCounters.UNKNOWN, c.totalPageFaults(), "memory controller off: no memory.stat");
@@ -107,6 +107,6 @@ class Cgroup2CountersTest {
         assertEquals(JobCounters.UNKNOWN, c.jobMemoryUsedBytes());
 
         Files.writeString(job.resolve("io.stat"), "");
-        assertEquals(0, Cgroup2Counters.read(Cgroup2Fs.KERNEL, job, 0, 0, 0).readBytes(), "io on, no IO yet");
+        assertEquals(0, Cgroup2Counters.read(CgroupFs.KERNEL, job, 0, 0, 0).readBytes(), "io on, no IO yet");
     }
 }

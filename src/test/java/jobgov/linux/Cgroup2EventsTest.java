@@ -38,7 +38,7 @@ class Cgroup2EventsTest {
         Files.writeString(job.resolve("memory.current"), "4096\n");
         Files.writeString(job.resolve("pids.current"), "16\n");
         Files.writeString(job.resolve("cpu.stat"), "usage_usec 0\nuser_usec 0\nsystem_usec 0\n");
-        events = new Cgroup2Events(Cgroup2Fs.KERNEL, job);
+        events = new Cgroup2Events(CgroupFs.KERNEL, job);
     }
 
     @Test

@@ -25,7 +25,7 @@ import jobgov.job.CpuSet;
  * limit files reject values that are not numbers or {@code max}; {@code rmdir} refuses a cgroup with
  * children or processes. Every write is journaled so tests can check order and syntax.
  */
-final class ScratchCgroupfs implements Cgroup2Fs {
+final class ScratchCgroupfs implements CgroupFs {
     final Path root;
     final List<String> journal = new ArrayList<>();
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jobgov", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Governs process trees as jobs: cgroups on Linux, Job Objects on Windows.",
         subcommands = {RunCommand.class, AttachCommand.class, ListCommand.class, StatusCommand.class, SetCommand.class,
-            TerminateCommand.class, PruneCommand.class},
+            TerminateCommand.class, PruneCommand.class, TopCommand.class},
         footerHeading = "%n",
         footer = "Run jobgov COMMAND --help for a command's flags; docs/cli.md is the reference.",
         exitCodeListHeading = "%nExit codes:%n",

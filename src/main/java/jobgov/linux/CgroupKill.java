@@ -16,7 +16,8 @@ import jobgov.linux.CgroupGuard.Operation;
  *       {@code cgroup.kill} or a freeze (the guard would refuse both): SIGKILL every other member through pidfds,
  *       repeating until only the caller is left;</li>
  *   <li>else {@code cgroup.kill} where the kernel has it (v2, or the unified tree of a hybrid host), which takes
- *       double-forked processes and nested jobs too, then wait until the job is empty;</li>
+ *       double-forked processes and nested jobs too, then wait until the job is empty: woken by the kernel's
+ *       {@code cgroup.events} notification ({@code populated 0}), not by sleeping and re-reading every hierarchy;</li>
  *   <li>else, or when processes outlive {@code cgroup.kill} by 2 s, SIGKILL every member in rounds, each round
  *       frozen first where a v1 freezer exists (confirmed FROZEN, so nobody forks or exits mid-round).</li>
  * </ol>
@@ -134,7 +135,19 @@ final class CgroupKill {
         return false;
     }
 
+    /**
+     * Waits until the job is empty: on its {@code cgroup.events} where there is one (inotify; the kernel notifies
+     * {@code populated 0} when the last task of the subtree has gone), confirmed by one read of every directory;
+     * else, or when libc is out of reach, by re-reading the process lists every 10 ms.
+     */
     private boolean waitEmpty(long deadline) {
+        Path events = killFile == null ? null : killFile.resolveSibling("cgroup.events");
+        if (events != null && fs.exists(events)) {
+            Boolean empty = CgroupEvents.waitUnpopulated(fs, events, deadline);
+            if (empty != null && empty && members.get().isEmpty()) {
+                return true;
+            }
+        }
         while (System.nanoTime() < deadline) {
             if (members.get().isEmpty()) {
                 return true;

@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import jobgov.job.CpuSet;
 import jobgov.job.Job;
+import jobgov.job.JobCounter;
 import jobgov.job.JobCounters;
 import jobgov.job.JobException;
 import jobgov.job.JobLimits;
@@ -27,21 +28,21 @@ final class ManagedJob implements JobMXBean {
     @Override public String getBackend() { return job.backend(); }
     @Override public String getLocation() { return call(job::location); }
     @Override public long[] getProcessIds() { return pids(); }
-    @Override public long getActiveProcesses() { return counters().activeProcesses(); }
-    @Override public long getTotalProcesses() { return counters().totalProcesses(); }
-    @Override public long getTotalTerminatedProcesses() { return counters().totalTerminatedProcesses(); }
-    @Override public long getTotalUserTimeMillis() { return counters().totalUserTimeMillis(); }
-    @Override public long getTotalKernelTimeMillis() { return counters().totalKernelTimeMillis(); }
-    @Override public long getTotalPageFaults() { return counters().totalPageFaults(); }
-    @Override public long getJobMemoryUsedBytes() { return counters().jobMemoryUsedBytes(); }
-    @Override public long getPeakJobMemoryUsedBytes() { return counters().peakJobMemoryUsedBytes(); }
-    @Override public long getPeakProcessMemoryUsedBytes() { return counters().peakProcessMemoryUsedBytes(); }
-    @Override public long getReadOperations() { return counters().readOperations(); }
-    @Override public long getWriteOperations() { return counters().writeOperations(); }
-    @Override public long getOtherOperations() { return counters().otherOperations(); }
-    @Override public long getReadBytes() { return counters().readBytes(); }
-    @Override public long getWriteBytes() { return counters().writeBytes(); }
-    @Override public long getOtherBytes() { return counters().otherBytes(); }
+    @Override public long getActiveProcesses() { return counter(JobCounter.ACTIVE_PROCESSES); }
+    @Override public long getTotalProcesses() { return counter(JobCounter.TOTAL_PROCESSES); }
+    @Override public long getTotalTerminatedProcesses() { return counter(JobCounter.TOTAL_TERMINATED_PROCESSES); }
+    @Override public long getTotalUserTimeMillis() { return counter(JobCounter.TOTAL_USER_TIME_MILLIS); }
+    @Override public long getTotalKernelTimeMillis() { return counter(JobCounter.TOTAL_KERNEL_TIME_MILLIS); }
+    @Override public long getTotalPageFaults() { return counter(JobCounter.TOTAL_PAGE_FAULTS); }
+    @Override public long getJobMemoryUsedBytes() { return counter(JobCounter.JOB_MEMORY_USED_BYTES); }
+    @Override public long getPeakJobMemoryUsedBytes() { return counter(JobCounter.PEAK_JOB_MEMORY_USED_BYTES); }
+    @Override public long getPeakProcessMemoryUsedBytes() { return counter(JobCounter.PEAK_PROCESS_MEMORY_USED_BYTES); }
+    @Override public long getReadOperations() { return counter(JobCounter.READ_OPERATIONS); }
+    @Override public long getWriteOperations() { return counter(JobCounter.WRITE_OPERATIONS); }
+    @Override public long getOtherOperations() { return counter(JobCounter.OTHER_OPERATIONS); }
+    @Override public long getReadBytes() { return counter(JobCounter.READ_BYTES); }
+    @Override public long getWriteBytes() { return counter(JobCounter.WRITE_BYTES); }
+    @Override public long getOtherBytes() { return counter(JobCounter.OTHER_BYTES); }
 
     @Override
     public long getJobMemoryLimitBytes() {
@@ -152,6 +153,11 @@ final class ManagedJob implements JobMXBean {
 
     private JobCounters counters() {
         return call(job::counters);
+    }
+
+    /** One attribute reads only its own counter. */
+    private long counter(JobCounter which) {
+        return call(() -> job.counter(which));
     }
 
     private void change(UnaryOperator<JobLimits.Builder> edit) {

@@ -22,7 +22,13 @@ public interface BackendJob extends AutoCloseable {
      */
     void apply(JobLimits next, JobLimits current);
 
+    /** Every counter at once; cheap on every backend (no per-process files on the read path). */
     JobCounters counters();
+
+    /** One counter, reading only what it needs where the backend can (the default reads them all). */
+    default long counter(JobCounter which) {
+        return which.of(counters());
+    }
 
     /** Kills every process of the job, double-forked ones included. Returns when the job is empty or the platform has done all it can. */
     void terminate(int exitCode);

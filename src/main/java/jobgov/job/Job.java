@@ -88,6 +88,11 @@ public final class Job implements AutoCloseable {
         return closed ? JobCounters.NONE : handle.counters();
     }
 
+    /** One counter: reads only what that counter needs ({@link JobCounters#UNKNOWN} once closed). */
+    public long counter(JobCounter which) {
+        return closed ? JobCounters.UNKNOWN : handle.counter(which);
+    }
+
     /** Every event of this job, on the backend's event thread: listeners must hand work off quickly. */
     public AutoCloseable subscribe(Consumer<JobEvent> listener) {
         listeners.add(listener);

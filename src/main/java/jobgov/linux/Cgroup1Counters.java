@@ -36,6 +36,16 @@ final class Cgroup1Counters {
         return new long[] {JobCounters.UNKNOWN, JobCounters.UNKNOWN};
     }
 
+    long userMillis() {
+        Path acct = dirs.dir("cpuacct");
+        return acct != null ? fs.number(acct.resolve("cpuacct.usage_user"), -1_000_000) / 1_000_000 : cpuMillis()[0];
+    }
+
+    long kernelMillis() {
+        Path acct = dirs.dir("cpuacct");
+        return acct != null ? fs.number(acct.resolve("cpuacct.usage_sys"), -1_000_000) / 1_000_000 : cpuMillis()[1];
+    }
+
     /** The job's user time in ns (0 when nothing counts it): what job-time is checked against. */
     long userNanos() {
         Path acct = dirs.dir("cpuacct");

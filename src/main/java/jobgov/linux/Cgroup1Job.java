@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import jobgov.job.BackendJob;
+import jobgov.job.JobCounter;
 import jobgov.job.JobCounters;
 import jobgov.job.JobEvent;
 import jobgov.job.JobException;
@@ -59,7 +60,10 @@ final class Cgroup1Job implements BackendJob {
     /** Events raised off the event thread (the watchdog's death), delivered by the next tick. */
     private final ConcurrentLinkedQueue<JobEvent> pending = new ConcurrentLinkedQueue<>();
     private volatile long limitKills;
-    private volatile long peakProcessBytes;
+    private final java.util.concurrent.atomic.AtomicLong peakProcessBytes = new java.util.concurrent.atomic.AtomicLong();
+    // per-process peak sampling, asked for by a counters() read and done on the event thread
+    private volatile boolean peakAsked;
+    private volatile long peakSampledAt = System.nanoTime() - 2_000_000_000L;
 
     Cgroup1Job(Cgroup1Backend backend, JobSpec spec, Cgroup1Job parent, Consumer<JobEvent> listener) {
         this.backend = backend;
@@ -214,6 +218,10 @@ final class Cgroup1Job implements BackendJob {
 
     // ---- counters ----
 
+    /**
+     * Every counter from the kernel's files (about eight small reads); no per-process file: the per-process peak is
+     * the value last sampled on the event thread, and a read asks for a new sample when that one is over a second old.
+     */
     @Override
     public JobCounters counters() {
         if (closed) {
@@ -222,14 +230,48 @@ final class Cgroup1Job implements BackendJob {
         long[] cpu = counters.cpuMillis();
         Set<Long> now = dirs.procs();
         int total = processes.total(now);
-        long peakProc = peakProcessBytes;
-        for (long pid : now) {
-            peakProc = Math.max(peakProc, vmHwm(pid));
-        }
-        peakProcessBytes = peakProc;
+        askPeakSample();
         long[] io = counters.io(limits);
         return new JobCounters(cpu[0], cpu[1], counters.pageFaults(), total, now.size(), limitKills + counters.oomKills(),
-                io[0], io[1], io[2], io[3], io[4], io[5], counters.memoryBytes(), counters.peakMemoryBytes(), peakProc);
+                io[0], io[1], io[2], io[3], io[4], io[5], counters.memoryBytes(), counters.peakMemoryBytes(), peakProcessBytes.get());
+    }
+
+    /** One counter, from the one file it needs; the per-process peak alone reads /proc/PID/status of every process now. */
+    @Override
+    public long counter(JobCounter which) {
+        if (closed) {
+            return JobCounters.UNKNOWN;
+        }
+        return switch (which) {
+            case TOTAL_USER_TIME_MILLIS -> counters.userMillis();
+            case TOTAL_KERNEL_TIME_MILLIS -> counters.kernelMillis();
+            case TOTAL_PAGE_FAULTS -> counters.pageFaults();
+            case TOTAL_PROCESSES -> processes.total(dirs.procs());
+            case ACTIVE_PROCESSES -> dirs.procs().size();
+            case TOTAL_TERMINATED_PROCESSES -> limitKills + counters.oomKills();
+            case READ_OPERATIONS, WRITE_OPERATIONS, OTHER_OPERATIONS, READ_BYTES, WRITE_BYTES, OTHER_BYTES ->
+                    counters.io(limits)[which.ordinal() - JobCounter.READ_OPERATIONS.ordinal()];
+            case JOB_MEMORY_USED_BYTES -> counters.memoryBytes();
+            case PEAK_JOB_MEMORY_USED_BYTES -> counters.peakMemoryBytes();
+            case PEAK_PROCESS_MEMORY_USED_BYTES -> samplePeak(dirs.procs());
+        };
+    }
+
+    /** Asks the event thread for a per-process peak sample when the last one is over a second old (never waits for it). */
+    private void askPeakSample() {
+        if (!peakAsked && System.nanoTime() - peakSampledAt > 1_000_000_000L) {
+            peakAsked = true;
+            loop.wake();
+        }
+    }
+
+    /** The largest VmHWM of {@code pids} and of every earlier sample; remembered. */
+    private long samplePeak(Set<Long> pids) {
+        long peak = 0;
+        for (long pid : pids) {
+            peak = Math.max(peak, vmHwm(pid));
+        }
+        return peakProcessBytes.accumulateAndGet(peak, Math::max);
     }
 
     private static long vmHwm(long pid) {
@@ -265,10 +307,16 @@ final class Cgroup1Job implements BackendJob {
         Instant now = Instant.now();
         JobLimits l = limits;
         Set<Long> current = dirs.procs();
+        if (peakAsked) {
+            samplePeak(current);
+            peakSampledAt = System.nanoTime();
+            peakAsked = false;
+        }
         ProcessRlimits r = rlimits(l);
         if (processes.tick(current, now, e -> {
             if (e instanceof JobEvent.NewProcess n) {
                 HostProcess.newcomer(n.pid(), r); // the limits a child of the host could not inherit
+                samplePeak(Set.of(n.pid())); // a short-lived process is seen at least once
             }
             listener.accept(e);
             if (e instanceof JobEvent.AbnormalExit x && x.signal() == SIGXCPU && l.processTime() != null) {

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jobgov.job.Job;
+import jobgov.job.JobCounter;
 import jobgov.job.JobCounters;
 import jobgov.job.JobEvent;
 import jobgov.job.JobException;
@@ -152,6 +153,22 @@ class Cgroup1ScratchJobTest {
         assertEquals(2, c.totalTerminatedProcesses(), "OOM kills");
         assertEquals(0, c.activeProcesses());
         assertEquals(JobCounters.UNKNOWN, c.readBytes(), "v1 counts IO only with a throttle rule");
+    }
+
+    @Test
+    void oneCounterReadsOnlyTheFileItNames() throws IOException {
+        Job job = job("one", "kill-on-close=false");
+        fs.put(dir("memory", "one"), "memory.usage_in_bytes", "4096\n");
+        fs.put(dir("pids", "one"), "cgroup.procs", "4242\n4343\n");
+        fs.readsBy = Thread.currentThread();
+        assertEquals(4096, job.counter(JobCounter.JOB_MEMORY_USED_BYTES));
+        assertEquals(List.of(root("memory", "one", "memory.usage_in_bytes")), List.copyOf(fs.reads));
+        fs.reads.clear();
+        assertEquals(2, job.counter(JobCounter.ACTIVE_PROCESSES));
+        assertEquals(List.of(root("pids", "one", "cgroup.procs")), List.copyOf(fs.reads), "the process list of the pids hierarchy only");
+        fs.reads.clear();
+        assertEquals(2, job.counters().activeProcesses());
+        assertTrue(fs.reads.stream().noneMatch(r -> r.startsWith("cpuset") || r.startsWith("freezer")), "counters() reads only counter files: " + fs.reads);
     }
 
     @Test

@@ -40,6 +40,9 @@ final class ScratchCgroup1fs implements CgroupFs {
 
     final Path root;
     final List<String> journal = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Every file read through the seam, by its path below root, from the thread named in {@link #readsBy}. */
+    final List<String> reads = java.util.Collections.synchronizedList(new ArrayList<>());
+    volatile Thread readsBy;
 
     /** Hierarchy roots under {@code root}, this process's own cgroup {@code /} in each, the machine's cpus {@code cpus}. */
     ScratchCgroup1fs(Path root, String cpus) throws IOException {
@@ -115,6 +118,9 @@ final class ScratchCgroup1fs implements CgroupFs {
 
     @Override
     public String read(Path file) throws IOException {
+        if (Thread.currentThread() == readsBy) {
+            reads.add(root.relativize(file).toString());
+        }
         return Files.readString(file, StandardCharsets.UTF_8);
     }
 

@@ -13,12 +13,14 @@ import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import jobgov.jmx.JobMBeans;
 import jobgov.job.Job;
+import jobgov.job.JobCounter;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,12 +29,17 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Per-call cost of reading a job's counters: the Java API, the Job MBean's {@code Counters} attribute in
  * process and over a loopback JMX (RMI) connection, each against reading {@code java.lang:type=Memory}'s
- * {@code HeapMemoryUsage} the same way. The job holds one sleeping process so the counters are real.
+ * {@code HeapMemoryUsage} the same way, and one attribute ({@code ActiveProcesses}) alone. The job holds
+ * {@code processes} sleeping processes (1, or 400 started by one shell), so the counters are real and the cost
+ * at a job's size shows.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CountersBench {
+    @Param({"1", "400"})
+    public int processes;
+
     private Job job;
     private Process sleeper;
     private AutoCloseable registration;
@@ -47,7 +54,12 @@ public class CountersBench {
     public void setUp() throws Exception {
         String name = "jobgov-jmh-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
         job = Jobs.create(JobSpec.named(name));
-        sleeper = job.start(new ProcessBuilder("sleep", "1000"));
+        sleeper = processes <= 1 ? job.start(new ProcessBuilder("sleep", "1000"))
+                : job.start(new ProcessBuilder("/bin/sh", "-c", "i=1; while [ $i -lt " + processes + " ]; do sleep 1000 & i=$((i+1)); done; wait"));
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (job.pids().size() < processes && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
         registration = JobMBeans.register(job);
         server = ManagementFactory.getPlatformMBeanServer();
         jobName = new ObjectName("jobgov:type=Job,name=" + name);
@@ -63,6 +75,7 @@ public class CountersBench {
         connector.close();
         connectorServer.stop();
         registration.close();
+        job.terminate(1);
         sleeper.destroyForcibly();
         job.close();
     }
@@ -75,6 +88,16 @@ public class CountersBench {
     @Benchmark
     public Object countersMBeanInProcess() throws Exception {
         return server.getAttribute(jobName, "Counters");
+    }
+
+    @Benchmark
+    public Object activeProcessesMBeanInProcess() throws Exception {
+        return server.getAttribute(jobName, "ActiveProcesses");
+    }
+
+    @Benchmark
+    public long activeProcessesJavaApi() {
+        return job.counter(JobCounter.ACTIVE_PROCESSES);
     }
 
     @Benchmark

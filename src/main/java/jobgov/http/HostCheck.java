@@ -3,9 +3,7 @@ package jobgov.http;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -28,13 +26,8 @@ final class HostCheck extends Filter {
             chain.doFilter(exchange);
             return;
         }
-        byte[] body = ("403 Host '" + host.replaceAll("[^\\x20-\\x7e]", "?") + "' is not this loopback server's name; "
-                + "use localhost or 127.0.0.1\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(403, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+        HttpAnswers.refuse(exchange, 403, "Host '" + RequestHead.printable(host) + "' is not this loopback server's name; "
+                + "use localhost or 127.0.0.1");
     }
 
     static boolean loopback(String hostHeader) {

@@ -100,13 +100,20 @@ final class JolokiaHandler implements HttpHandler {
         try {
             serve(exchange);
         } catch (Refusal r) {
-            answerText(exchange, r.status, r.getMessage());
+            HttpAnswers.refuse(exchange, r.status, r.getMessage());
         } catch (RuntimeException e) {
             // A request Jolokia's parts choke on (a missing field, a null): an answer, never a dropped connection.
-            answerText(exchange, 400, "cannot serve this request: " + e);
+            HttpAnswers.refuse(exchange, 400, "cannot serve this request: " + e);
         } catch (OutOfMemoryError | StackOverflowError e) {
             // This request's objects are unreachable now; the host goes on.
-            answerText(exchange, 503, "the request could not be served within the memory available: " + e);
+            HttpAnswers.refuse(exchange, 503, "the request could not be served within the memory available: " + e);
+        } catch (HttpRefusal r) {
+            throw r; // the request body was cut short or malformed: the server answers it
+        } catch (IOException e) {
+            throw e; // the client is gone
+        } catch (Throwable e) {
+            // Any other Error (a LinkageError in Jolokia's parts, an AssertionError): an answer, and the worker goes on.
+            HttpAnswers.refuse(exchange, 500, "the request could not be served: " + e);
         } finally {
             RequestWorkers.waitingForClient();
             exchange.close();
@@ -118,7 +125,7 @@ final class JolokiaHandler implements HttpHandler {
         ParsedUri uri = new ParsedUri(exchange.getRequestURI(), contextPath);
         String origin = originOrReferer(exchange.getRequestHeaders());
         try {
-            requests.checkAccess(exchange instanceof HttpsExchange ? "https" : "http", null,
+            requests.checkAccess(tls(exchange) ? "https" : "http", null,
                     exchange.getRemoteAddress().getAddress().getHostAddress(), origin);
         } catch (SecurityException e) {
             answerJson(exchange, json(requests.handleThrowable(e)));
@@ -337,6 +344,10 @@ final class JolokiaHandler implements HttpHandler {
         return n <= 0 || n > max ? max : n;
     }
 
+    private static boolean tls(HttpExchange exchange) {
+        return exchange instanceof ServerExchange s ? s.tls() : exchange instanceof HttpsExchange;
+    }
+
     private static String originOrReferer(Headers headers) {
         String origin = headers.getFirst("Origin");
         if (origin == null) {
@@ -354,16 +365,6 @@ final class JolokiaHandler implements HttpHandler {
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         RequestWorkers.waitingForClient();
         exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
-    }
-
-    private static void answerText(HttpExchange exchange, int status, String reason) throws IOException {
-        byte[] body = (status + " " + reason + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        RequestWorkers.waitingForClient();
-        exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
         }

@@ -1,9 +1,5 @@
 package jobgov.http;
 
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,10 +9,8 @@ import java.security.KeyStore;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.jolokia.core.api.LogHandler;
@@ -28,7 +22,7 @@ import org.jolokia.server.core.service.impl.ClasspathServiceCreator;
 import org.w3c.dom.Document;
 
 /**
- * The running Jolokia endpoint: the JDK's HTTP(S) server, our authenticator, {@link Caller},
+ * The running Jolokia endpoint: jobgov's {@link BoundedHttpServer}, our authenticator, {@link Caller},
  * and Jolokia's request handler with our {@link AccessRestrictor}.
  *
  * <p>Assembled from Jolokia's parts rather than through its {@code JolokiaServer}, so that the
@@ -41,15 +35,13 @@ final class JolokiaHttpServer implements AutoCloseable {
     static final String CONTEXT = "/jolokia";
     static final String DEFAULT_POLICY = "/jobgov/http/jolokia-access.xml";
 
-    private final HttpServer server;
+    private final BoundedHttpServer server;
     private final JolokiaServiceManager services;
-    private final ExecutorService executor;
     private final String url;
 
-    private JolokiaHttpServer(HttpServer server, JolokiaServiceManager services, ExecutorService executor, String url) {
+    private JolokiaHttpServer(BoundedHttpServer server, JolokiaServiceManager services, String url) {
         this.server = server;
         this.services = services;
-        this.executor = executor;
         this.url = url;
     }
 
@@ -106,26 +98,33 @@ final class JolokiaHttpServer implements AutoCloseable {
                 config, new Log(), restrictor, log -> new TreeSet<>());
         services.addServices(new ClasspathServiceCreator(own, "services"));
 
-        HttpServer server = options.https()
-                ? httpsServer(options)
-                : HttpServer.create(options.address(), 16);
-        ExecutorService executor = new RequestWorkers(daemons(own));
-        server.setExecutor(executor);
-        JolokiaContext context;
+        JolokiaContext context = services.start();
+        BoundedHttpServer server;
         try {
-            context = services.start();
-        } catch (RuntimeException e) {
-            server.stop(0);
-            executor.shutdownNow();
+            server = BoundedHttpServer.bind(options.address(), options.https() ? tls(options) : null, CONTEXT, null, daemons(own));
+        } catch (IOException | RuntimeException e) {
+            services.stop();
             throw e;
         }
-        InetSocketAddress bound = server.getAddress();
+        try {
+            return serve(server, services, context, options);
+        } catch (RuntimeException | Error e) {
+            server.close();
+            services.stop();
+            throw e;
+        }
+    }
+
+    private static JolokiaHttpServer serve(BoundedHttpServer server, JolokiaServiceManager services, JolokiaContext context,
+                                           JolokiaOptions options) {
+        InetSocketAddress bound = server.address();
         String host = bound.getAddress().getHostAddress();
         String url = (options.https() ? "https" : "http") + "://" + (host.contains(":") ? "[" + host + "]" : host)
                 + ":" + bound.getPort() + CONTEXT + "/";
         context.getAgentDetails().updateAgentParameters(url, options.user().isPresent());
 
-        HttpContext http = server.createContext(CONTEXT, Caller.around(new JolokiaHandler(context, CONTEXT)));
+        ServerContext http = server.context();
+        http.setHandler(Caller.around(new JolokiaHandler(context, CONTEXT)));
         if (bound.getAddress().isLoopbackAddress()) {
             http.getFilters().add(new HostCheck()); // runs before the authenticator
         }
@@ -134,7 +133,7 @@ final class JolokiaHttpServer implements AutoCloseable {
             http.setAuthenticator(new CallerAuthenticator(options.user().get(), password));
             Arrays.fill(password, '\0');
         }
-        startAsDaemon(server);
+        server.start();
         if (!options.https() && !bound.getAddress().isLoopbackAddress()) {
             LOG.log(System.Logger.Level.WARNING, "jobgov: Jolokia on " + url + " takes passwords over plain HTTP beyond "
                     + "loopback: give jolokiaKeystore= for HTTPS");
@@ -142,7 +141,7 @@ final class JolokiaHttpServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "jobgov: Jolokia serving " + url + (options.user().isPresent()
                 ? " (writes and operations for user '" + options.user().get() + "')"
                 : " (read-only: no jolokiaUser given)"));
-        return new JolokiaHttpServer(server, services, executor, url);
+        return new JolokiaHttpServer(server, services, url);
     }
 
     private static Map<String, String> pairs(String... keysAndValues) {
@@ -153,30 +152,7 @@ final class JolokiaHttpServer implements AutoCloseable {
         return m;
     }
 
-    /** The JDK's dispatcher thread inherits the daemon flag of the thread that starts the server. */
-    static void startAsDaemon(HttpServer server) throws IOException {
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        Thread starter = new Thread(() -> {
-            try {
-                server.start();
-            } catch (RuntimeException e) {
-                failure.set(e);
-            }
-        }, "jobgov-jolokia-start");
-        starter.setDaemon(true);
-        starter.start();
-        try {
-            starter.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting the Jolokia server", e);
-        }
-        if (failure.get() != null) {
-            throw failure.get();
-        }
-    }
-
-    private static HttpServer httpsServer(JolokiaOptions options) throws IOException {
+    private static SSLContext tls(JolokiaOptions options) throws IOException {
         char[] password = options.keystorePassword().orElseThrow().read();
         try {
             KeyStore keys = KeyStore.getInstance(options.keystore().orElseThrow().toFile(), password);
@@ -184,9 +160,7 @@ final class JolokiaHttpServer implements AutoCloseable {
             kmf.init(keys, password);
             SSLContext tls = SSLContext.getInstance("TLS");
             tls.init(kmf.getKeyManagers(), null, null);
-            HttpsServer server = HttpsServer.create(options.address(), 16);
-            server.setHttpsConfigurator(new HttpsConfigurator(tls));
-            return server;
+            return tls;
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {
@@ -220,17 +194,18 @@ final class JolokiaHttpServer implements AutoCloseable {
     }
 
     InetSocketAddress address() {
-        return server.getAddress();
+        return server.address();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        try {
-            services.stop();
-        } finally {
-            executor.shutdownNow();
-        }
+        server.close();
+        services.stop();
+    }
+
+    /** The server underneath (tests: its connection counts). */
+    BoundedHttpServer server() {
+        return server;
     }
 
     /** Jolokia's log lines go to System.Logger "jobgov.http". */

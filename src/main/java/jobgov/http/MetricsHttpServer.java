@@ -1,14 +1,11 @@
 package jobgov.http;
 
-import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The metrics endpoint's server: GET (or HEAD) {@code /metrics}, nothing else. The guards are Jolokia's own
  * classes: {@link HostCheck} on loopback, {@link CallerAuthenticator} for the password (and its throttle), and
- * {@link RequestWorkers} for the bounded pool and client timeouts. Unlike Jolokia, which lets anonymous callers
+ * {@link BoundedHttpServer} (with {@link RequestWorkers}) for the bounded pool, client timeouts and answers to malformed requests. Unlike Jolokia, which lets anonymous callers
  * read, a scrape must carry the credentials whenever a user is configured. At most {@link #SCRAPES_AT_ONCE}
  * scrapes read the MBeans at the same time; a further one waits up to {@link #WAIT_SECONDS} s, then gets 503.
  */
@@ -26,40 +23,37 @@ final class MetricsHttpServer implements MetricsEndpoint.Server {
     static final int SCRAPES_AT_ONCE = 2;
     static final long WAIT_SECONDS = 10;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final BoundedHttpServer server;
     private final String url;
 
-    private MetricsHttpServer(HttpServer server, ExecutorService executor, String url) {
+    private MetricsHttpServer(BoundedHttpServer server, String url) {
         this.server = server;
-        this.executor = executor;
         this.url = url;
     }
 
     static MetricsHttpServer start(MetricsOptions options, MetricsSource source) throws IOException {
-        HttpServer server = HttpServer.create(options.address(), 16);
         AtomicInteger n = new AtomicInteger();
-        ExecutorService executor = new RequestWorkers(r -> {
-            Thread t = new Thread(r, "jobgov-metrics-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        InetSocketAddress bound = server.getAddress();
+        BoundedHttpServer server = BoundedHttpServer.bind(options.address(), null, "/",
+                new Handler(source, options.user().isPresent()), r -> {
+                    Thread t = new Thread(r, "jobgov-metrics-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        InetSocketAddress bound = server.address();
         boolean loopback = bound.getAddress().isLoopbackAddress();
-        HttpContext http = server.createContext("/", new Handler(source, options.user().isPresent()));
-        if (loopback) {
-            http.getFilters().add(new HostCheck()); // runs before the authenticator
-        }
-        if (options.user().isPresent()) {
-            char[] password = options.password().orElseThrow().read();
-            http.setAuthenticator(new CallerAuthenticator(options.user().get(), password));
-            Arrays.fill(password, '\0');
-        }
+        ServerContext http = server.context();
         try {
-            JolokiaHttpServer.startAsDaemon(server);
+            if (loopback) {
+                http.getFilters().add(new HostCheck()); // runs before the authenticator
+            }
+            if (options.user().isPresent()) {
+                char[] password = options.password().orElseThrow().read();
+                http.setAuthenticator(new CallerAuthenticator(options.user().get(), password));
+                Arrays.fill(password, '\0');
+            }
+            server.start();
         } catch (IOException | RuntimeException e) {
-            executor.shutdownNow();
+            server.close();
             throw e;
         }
         // The address asked for (the JDK reports a dual-stack 0.0.0.0 as [::]), with the port bound.
@@ -70,7 +64,7 @@ final class MetricsHttpServer implements MetricsEndpoint.Server {
         }
         LOG.log(System.Logger.Level.INFO, "jobgov: metrics serving " + url
                 + (options.user().isPresent() ? " (scrapes need user '" + options.user().get() + "')" : ""));
-        return new MetricsHttpServer(server, executor, url);
+        return new MetricsHttpServer(server, url);
     }
 
     @Override
@@ -79,13 +73,12 @@ final class MetricsHttpServer implements MetricsEndpoint.Server {
     }
 
     InetSocketAddress address() {
-        return server.getAddress();
+        return server.address();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 
     private static final class Handler implements com.sun.net.httpserver.HttpHandler {

@@ -1,5 +1,8 @@
 package jobgov.http;
 
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -10,40 +13,40 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP server's worker threads: a fixed number, a bounded queue (past it the JDK's server closes the
- * new connection), and a time limit on waiting for the client.
+ * The HTTP server's worker threads: a fixed number, a bounded queue of connections (past it
+ * {@link BoundedHttpServer} answers 503), and a last-resort limit on waiting for the client.
  *
- * <p>The JDK's HttpServer reads a request's line and headers on a worker thread, and neither it nor the
- * body has a read timeout: a client that sends half a request keeps a worker for ever, and a few such
- * clients stall the server. Here a worker that has waited on its client's socket (for the head, the body,
- * or for room to write the answer) longer than {@link #IO_TIMEOUT_MILLIS} is interrupted; the JDK reads and
- * writes the socket as a blocking, interruptible channel, so the interrupt closes that one connection.
- * While the handler runs Jolokia (reading MBeans, which may be slow for good reasons) there is no limit.
+ * <p>Reads have their own limits (the socket's read timeout and the head's and body's deadlines, which
+ * answer 408). A blocking socket write has none: a client that stops reading its answer would keep a
+ * worker for ever. So a worker that has waited on its client (reading, or writing the answer) longer than
+ * {@code stuckMillis} has its connection closed, which ends the blocked call. While the handler runs Jolokia
+ * (reading MBeans, which may be slow for good reasons) there is no limit.
  */
 final class RequestWorkers extends ThreadPoolExecutor {
     static final int THREADS = 16;
     static final int QUEUE = 64;
-    static final long IO_TIMEOUT_MILLIS = 10_000;
     private static final ThreadLocal<Task> CURRENT = new ThreadLocal<>();
 
     private final Set<Task> running = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watchdog;
+    private final long stuckMillis;
 
-    RequestWorkers(ThreadFactory threads) {
+    RequestWorkers(ThreadFactory threads, long stuckMillis) {
         super(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE), threads, new AbortPolicy());
+        this.stuckMillis = stuckMillis;
         allowCoreThreadTimeOut(true);
         watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = threads.newThread(r);
-            t.setName("jobgov-jolokia-timeouts");
+            t.setName("jobgov-http-timeouts");
             return t;
         });
-        watchdog.scheduleWithFixedDelay(this::interruptStuck, 500, 500, TimeUnit.MILLISECONDS);
+        watchdog.scheduleWithFixedDelay(this::closeStuck, 500, 500, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void execute(Runnable command) {
         super.execute(() -> {
-            Task task = new Task(Thread.currentThread());
+            Task task = new Task();
             CURRENT.set(task);
             running.add(task);
             try {
@@ -52,9 +55,17 @@ final class RequestWorkers extends ThreadPoolExecutor {
                 running.remove(task);
                 task.end();
                 CURRENT.remove();
-                Thread.interrupted(); // an interrupt meant for this request must not reach the next one
+                Thread.interrupted(); // an interrupt meant for this connection must not reach the next one
             }
         });
+    }
+
+    /** The connection the current worker serves: what the watchdog closes if the worker is stuck on its client. */
+    static void connection(Closeable connection) {
+        Task t = CURRENT.get();
+        if (t != null) {
+            t.connection(connection);
+        }
     }
 
     /** The handler is waiting for its client (reading the body, writing the answer). */
@@ -73,10 +84,14 @@ final class RequestWorkers extends ThreadPoolExecutor {
         }
     }
 
-    private void interruptStuck() {
-        long now = System.nanoTime();
-        for (Task t : running) {
-            t.interruptIfWaitingSince(now - TimeUnit.MILLISECONDS.toNanos(IO_TIMEOUT_MILLIS));
+    private void closeStuck() {
+        try {
+            long deadline = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(stuckMillis);
+            for (Task t : running) {
+                t.closeIfWaitingSince(deadline);
+            }
+        } catch (Throwable ignored) {
+            // the next round tries again; a scheduled task that throws would never run again
         }
     }
 
@@ -87,31 +102,46 @@ final class RequestWorkers extends ThreadPoolExecutor {
     }
 
     @Override
-    public java.util.List<Runnable> shutdownNow() {
+    public List<Runnable> shutdownNow() {
         watchdog.shutdownNow();
+        for (Task t : running) {
+            t.close(); // blocking socket calls ignore interrupts
+        }
         return super.shutdownNow();
     }
 
-    /** One request on one worker; it starts by waiting for the client's request line. */
+    /** One connection on one worker. */
     private static final class Task {
-        private final Thread thread;
         private long waitingSince = System.nanoTime();
         private boolean waiting = true;
         private boolean ended;
+        private Closeable connection;
 
-        Task(Thread thread) {
-            this.thread = thread;
+        synchronized void connection(Closeable c) {
+            connection = c;
         }
 
         synchronized void waiting(boolean w) {
-            waiting = w;
-            waitingSince = System.nanoTime();
+            if (w != waiting) {
+                waiting = w;
+                waitingSince = System.nanoTime();
+            }
         }
 
-        synchronized void interruptIfWaitingSince(long deadline) {
+        synchronized void closeIfWaitingSince(long deadline) {
             if (!ended && waiting && waitingSince - deadline < 0) {
-                waiting = false; // once is enough
-                thread.interrupt();
+                close();
+            }
+        }
+
+        synchronized void close() {
+            ended = true;
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (IOException ignored) {
+                    // closed already
+                }
             }
         }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import jobgov.job.BackendJob;
 import jobgov.job.JobCounters;
+import jobgov.job.EventThreadFailures;
 import jobgov.job.JobEvent;
 import jobgov.job.JobException;
 import jobgov.job.JobLimits;
@@ -55,6 +56,7 @@ final class DegradedJob implements BackendJob {
     private final AtomicLong totalProcesses = new AtomicLong();
     private final AtomicLong terminatedProcesses = new AtomicLong();
     private final Thread pump;
+    private final EventThreadFailures failures;
     private volatile boolean killOnClose;
     private volatile boolean closed;
     /** Touched only by the pump thread: whether ActiveProcessZero is due when the job empties. */
@@ -67,6 +69,7 @@ final class DegradedJob implements BackendJob {
         this.killOnClose = spec.limits().killsOnClose();
         this.pump = new Thread(this::pump, "jobgov-events-" + name);
         pump.setDaemon(true);
+        this.failures = new EventThreadFailures(pump.getName(), events, System.getLogger("jobgov.degraded"));
         pump.start();
     }
 
@@ -277,10 +280,17 @@ final class DegradedJob implements BackendJob {
                     sweep();
                     nextSweep = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWEEP_MILLIS);
                 }
+                failures.succeeded();
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                System.getLogger("jobgov.degraded").log(System.Logger.Level.WARNING, "job " + name + ": event sweep failed", e);
+            } catch (Throwable e) {
+                // Any Throwable (an OutOfMemoryError, a listener's StackOverflowError): reported, and the pump goes on.
+                failures.failed(e);
+                try {
+                    Thread.sleep(SWEEP_MILLIS);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }

@@ -217,12 +217,14 @@ final class BoundedHttpServer implements AutoCloseable {
         } catch (HttpRefusal r) {
             answerFailure(s, x, out, r.status, r.getMessage());
             return false;
+        } catch (IOException e) {
+            // the client is gone, or the answer broke off: nothing more to say on this connection
+            LOG.log(System.Logger.Level.DEBUG, "jobgov: connection lost during " + head.method() + ": " + e);
+            answerFailure(s, x, out, 400, "the request could not be read: " + e.getClass().getSimpleName());
+            return false;
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.WARNING, "jobgov: HTTP handler failed on " + head.method() + " "
                     + RequestHead.printable(String.valueOf(head.uri().getRawPath())) + ": " + t);
-            if (t instanceof IOException && !(t instanceof HttpRefusal) && x.responseStarted()) {
-                return false; // the client is gone or the answer broke off: nothing more to say
-            }
             answerFailure(s, x, out, 500, "the request could not be served: " + t.getClass().getSimpleName());
             return false;
         } finally {

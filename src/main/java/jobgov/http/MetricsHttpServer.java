@@ -52,7 +52,7 @@ final class MetricsHttpServer implements MetricsEndpoint.Server {
                 Arrays.fill(password, '\0');
             }
             server.start();
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }

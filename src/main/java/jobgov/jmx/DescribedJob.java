@@ -48,6 +48,12 @@ final class DescribedJob extends StandardEmitterMBean {
             Map.entry("CpuWeight", "CPU weight 1-9 relative to other jobs (5 = normal); 0 = no weight set"),
             Map.entry("Affinity", "CPUs the job may run on, e.g. 0-1,3; empty = no limit"),
             Map.entry("KillOnClose", "Whether closing the job (the JVM exiting) kills its processes"),
+            Map.entry("KillOnCloseArmed", "False once the kill-on-close watchdog died and was not replaced (a member killed it "
+                    + "again and again): a SIGKILLed JVM would then leave the job running. True otherwise"),
+            Map.entry("EventFailures", "Failed waits or checks of the job's event thread, which survives them and goes on "
+                    + "(each run of failures is also a jobgov.events.failure notification); 0 = none"),
+            Map.entry("LastEventFailure", "The last failure of the job's event thread: time, thread and error; empty = none"),
+            Map.entry("WatchdogRestarts", "Times the kill-on-close watchdog died while the JVM lives and was replaced"),
             Map.entry("LimitSpec", "Every limit in force, in the limit-spec syntax, e.g. memory=256m,processes=32"),
             Map.entry("Limits", "Every limit in force as composite data; 0 or empty = no limit"),
             Map.entry("Counters", "Every counter as composite data; -1 = not readable here"));

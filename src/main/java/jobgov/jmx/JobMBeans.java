@@ -48,15 +48,18 @@ public final class JobMBeans {
         ObjectName name = objectName(job.name());
         NotificationBroadcasterSupport emitter = new NotificationBroadcasterSupport(DELIVERY, EventNotifications.info());
         AtomicLong sequence = new AtomicLong();
+        JobHealth health = new JobHealth();
         try {
-            server.registerMBean(new DescribedJob(new ManagedJob(job), emitter), name);
+            server.registerMBean(new DescribedJob(new ManagedJob(job, health), emitter), name);
         } catch (InstanceAlreadyExistsException e) {
             throw new IllegalStateException("an MBean " + name + " is registered already (two jobs named '" + job.name() + "'?)");
         } catch (JMException e) {
             throw new IllegalStateException("cannot register " + name + ": " + e.getMessage(), e);
         }
-        AutoCloseable events = job.subscribe(event -> emitter.sendNotification(
-                EventNotifications.of(event, name, sequence.incrementAndGet())));
+        AutoCloseable events = job.subscribe(event -> {
+            health.seen(event);
+            emitter.sendNotification(EventNotifications.of(event, name, sequence.incrementAndGet()));
+        });
         return new AutoCloseable() {
             private boolean closed;
 

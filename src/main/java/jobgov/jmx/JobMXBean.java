@@ -70,6 +70,19 @@ public interface JobMXBean {
 
     boolean isKillOnClose();
 
+    /** False once the kill-on-close watchdog died and was not replaced (see WatchdogGaveUp); true otherwise. */
+    boolean isKillOnCloseArmed();
+
+    /** Failed waits or checks of the job's event thread, which survived them (as of its last report). */
+    long getEventFailures();
+
+    /** The last failure of the event thread: time, thread and error; empty if none. */
+    String getLastEventFailure();
+
+    /** Times the kill-on-close watchdog died while the JVM lives and was replaced (or could not be). */
+    long getWatchdogRestarts();
+
+
     String getLimitSpec();
 
     /** CompositeData for JMX clients. */

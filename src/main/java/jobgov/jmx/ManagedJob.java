@@ -19,9 +19,11 @@ import jobgov.job.LimitSpec;
  */
 final class ManagedJob implements JobMXBean {
     private final Job job;
+    private final JobHealth health;
 
-    ManagedJob(Job job) {
+    ManagedJob(Job job, JobHealth health) {
         this.job = job;
+        this.health = health;
     }
 
     @Override public String getName() { return job.name(); }
@@ -119,6 +121,15 @@ final class ManagedJob implements JobMXBean {
     public boolean isKillOnClose() {
         return job.limits().killsOnClose();
     }
+
+    @Override
+    public boolean isKillOnCloseArmed() {
+        return job.limits().killsOnClose() && !health.watchdogGaveUp();
+    }
+
+    @Override public long getEventFailures() { return health.eventFailures(); }
+    @Override public String getLastEventFailure() { return health.lastEventFailure(); }
+    @Override public long getWatchdogRestarts() { return health.watchdogRestarts(); }
 
     @Override
     public String getLimitSpec() {

@@ -86,4 +86,23 @@ public sealed interface JobEvent {
     record WatchdogRestarted(Instant time, long pid, long replacementPid) implements JobEvent {
         public String type() { return "jobgov.watchdog.restart"; }
     }
+
+    /**
+     * The kill-on-close watchdog was killed {@code restarts} times within a minute while this JVM lives (a member of
+     * the job kills each new one): jobgov stopped replacing it, so that a loop of kills cannot make a loop of forks.
+     * Kill-on-close is no longer armed; the job's processes are still killed when the JVM closes the job itself.
+     */
+    record WatchdogGaveUp(Instant time, long pid, int restarts) implements JobEvent {
+        public String type() { return "jobgov.watchdog.gave-up"; }
+    }
+
+    /**
+     * The job's event thread ({@code thread}) failed to wait for or check the kernel's events: {@code error} says
+     * why. The thread survived it and goes on (it re-reads every file after a tick); {@code failures} counts every
+     * failure since the job was created. Sent for the first failure after a good check and then every 100th.
+     */
+    record EventThreadFailed(Instant time, String thread, String error, long failures) implements JobEvent {
+        public long pid() { return 0; }
+        public String type() { return "jobgov.events.failure"; }
+    }
 }

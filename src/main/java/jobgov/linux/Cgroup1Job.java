@@ -85,7 +85,7 @@ final class Cgroup1Job implements BackendJob {
             made = true;
             writer.apply(spec.limits(), JobLimits.NONE);
             events.rearm(spec.limits(), JobLimits.NONE);
-            l = new EventLoop(name, TICK_MILLIS, this::check);
+            l = new EventLoop(name, TICK_MILLIS, this::check, listener);
             Path unified = dirs.unified();
             if (unified != null) {
                 l.watch(unified.resolve("cgroup.events"));

@@ -80,7 +80,7 @@ final class Cgroup2Job implements BackendJob {
         Watchdog w = null;
         try {
             this.events = new Cgroup2Events(tree.fs(), dir);
-            l = new EventLoop(name, TICK_MILLIS, this::check);
+            l = new EventLoop(name, TICK_MILLIS, this::check, listener);
             for (String file : Cgroup2Events.WATCHED) {
                 if (tree.fs().exists(dir.resolve(file))) {
                     l.watch(dir.resolve(file));

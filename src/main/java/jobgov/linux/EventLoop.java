@@ -4,6 +4,9 @@ import com.sun.jna.Memory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import jobgov.job.EventThreadFailures;
+import jobgov.job.JobEvent;
 
 /**
  * A job's event thread ({@code jobgov-events-NAME}, daemon): sleeps in poll(2) on an inotify descriptor
@@ -36,13 +39,19 @@ public final class EventLoop implements AutoCloseable {
     /** Set by the event thread once its descriptors are open (and so JNA is loaded): from then on wake() writes the eventfd. */
     private volatile boolean armed;
     private volatile boolean stopping;
-    private volatile long failures;
+    private final EventThreadFailures failures;
 
     public EventLoop(String jobName, long tickMillis, Runnable check) {
+        this(jobName, tickMillis, check, e -> { });
+    }
+
+    /** {@code events} hears of the loop's own failures ({@link JobEvent.EventThreadFailed}). */
+    public EventLoop(String jobName, long tickMillis, Runnable check, Consumer<JobEvent> events) {
         this.tickMillis = tickMillis;
         this.check = check;
         this.thread = new Thread(this::run, "jobgov-events-" + jobName);
         thread.setDaemon(true);
+        this.failures = new EventThreadFailures(thread.getName(), events, LOG);
     }
 
     /** Runs {@code check} whenever the kernel reports a modification of {@code file} (armed when the thread starts). */
@@ -110,63 +119,57 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * The loop survives any Throwable, an OutOfMemoryError while a policy or the application has the heap short
-     * included: a failed wait or check is logged (once per run of failures, guarded so that logging cannot kill the
-     * thread either), counted in {@link #failures()}, and the loop goes on after one tick, re-reading every file.
+     * included: a failed arming, wait or check is counted and reported ({@link EventThreadFailures}: log, event,
+     * so the Job MBean and a JMX notification say it), and the loop goes on after one tick, re-reading every file.
      */
     private void run() {
+        Memory buf = null;
         try {
-            boolean pollable = arm();
-            boolean warned = false;
-            Memory buf = pollable ? new Memory(4096) : null;
+            boolean pollable = false;
             try {
-                boolean first = true;
-                while (!stopping) {
-                    try {
-                        if (!first) {
-                            if (pollable) {
-                                waitPolling(buf);
-                            } else if (!sleepTick()) {
-                                break;
-                            }
-                        }
-                        first = false;
-                        if (stopping) {
-                            break;
-                        }
-                        check.run();
-                        warned = false;
-                    } catch (Throwable e) {
-                        failures++;
-                        if (!warned) {
-                            warned = true;
-                            warn(e);
-                        }
-                        if (!sleepTick()) {
+                pollable = arm();
+                buf = pollable ? new Memory(4096) : null;
+            } catch (Throwable e) {
+                pollable = false; // ticks only, reported
+                failures.failed(e);
+            }
+            boolean first = true;
+            while (!stopping) {
+                try {
+                    if (!first) {
+                        if (pollable) {
+                            waitPolling(buf);
+                        } else if (!sleepTick()) {
                             break;
                         }
                     }
-                }
-            } finally {
-                if (buf != null) {
-                    buf.close();
+                    first = false;
+                    if (stopping) {
+                        break;
+                    }
+                    check.run();
+                    failures.succeeded();
+                } catch (Throwable e) {
+                    failures.failed(e);
+                    if (!sleepTick()) {
+                        break;
+                    }
                 }
             }
         } finally {
-            closeFds();
-        }
-    }
-
-    private void warn(Throwable e) {
-        try {
-            LOG.log(System.Logger.Level.WARNING, thread.getName() + ": event check failed (" + e + "); the event thread goes on and re-reads every file", e);
-        } catch (Throwable ignored) {
-            // with the heap short even this line may not be built; the count in failures() still says it
+            try {
+                if (buf != null) {
+                    buf.close();
+                }
+            } finally {
+                closeFds();
+            }
         }
     }
 
     /** Waits or checks that failed (and were survived) since the thread started. */
     public long failures() {
-        return failures;
+        return failures.failures();
     }
 
     /** Opens the inotify and wake-up descriptors, adds the watches, runs the arming actions. False: tick only. */

@@ -40,6 +40,11 @@ public final class JobSignals {
     private JobSignals() {
     }
 
+    /** Tests: behave as on a kernel without pidfds (true), or find out again (false). */
+    static void withoutPidfdsForTest(boolean without) {
+        pidfds = without ? Boolean.FALSE : null;
+    }
+
     /** Whether this kernel has pidfd_open (Linux 5.3+) and JNA is loadable; false when either is missing. */
     public static boolean pidfdAvailable() {
         Boolean p = pidfds;

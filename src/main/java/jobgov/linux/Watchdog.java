@@ -32,7 +32,8 @@ import jobgov.job.JobException;
  *
  * <p>A watchdog that dies while the JVM lives (a root member of the job killed it) is noticed at once
  * ({@link Process#onExit()}): the death is logged, a new watchdog is started in the mode of the old one, and the
- * job hears of it ({@link JobEvent.WatchdogRestarted}). Shared by the cgroup1 and cgroup2 backends.
+ * job hears of it ({@link JobEvent.WatchdogRestarted}); after {@link #MAX_RESTARTS} restarts within a minute jobgov
+ * stops replacing it ({@link JobEvent.WatchdogGaveUp}). Shared by the cgroup1 and cgroup2 backends.
  */
 public final class Watchdog implements AutoCloseable {
     // $1 mode, $2 cgroup.kill file or -, $3 freezer.state file or -, $4 count of home cgroup.procs files, then
@@ -81,6 +82,11 @@ public final class Watchdog implements AutoCloseable {
     private boolean killMode;
     /** close() or detach() was called: the watchdog's exit is expected from then on. */
     private boolean done;
+    /** Restarts within the last RESTART_WINDOW_SECONDS, by System.nanoTime. */
+    private final java.util.ArrayDeque<Long> restarts = new java.util.ArrayDeque<>();
+    private boolean gaveUp;
+    static final int MAX_RESTARTS = 5;
+    static final long RESTART_WINDOW_SECONDS = 60;
 
     private Watchdog(String jobName, List<String> command, boolean killMode, Consumer<JobEvent> events) {
         this.jobName = jobName;
@@ -110,29 +116,55 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
-    /** The watchdog {@code p} exited: expected after close/detach, else re-armed with a new one. */
+    /**
+     * The watchdog {@code p} exited: expected after close/detach, else re-armed with a new one, at most
+     * {@link #MAX_RESTARTS} times within {@link #RESTART_WINDOW_SECONDS}: a member that kills every new watchdog at
+     * once would otherwise make this JVM fork one after the other without end. Past the cap jobgov says so (log,
+     * {@link JobEvent.WatchdogGaveUp}) and stops replacing it; the host goes on.
+     */
     private void died(Process p) {
-        long replacement;
+        JobEvent event;
         synchronized (this) {
             if (done || p != process) {
                 return;
             }
-            try {
-                spawn();
-                replacement = process.pid();
-                LOG.log(System.Logger.Level.WARNING, "job " + jobName + ": the kill-on-close watchdog (pid " + p.pid()
-                        + ") died while the JVM lives; started a new one (pid " + replacement + ")");
-            } catch (RuntimeException e) {
-                replacement = 0;
+            long now = System.nanoTime();
+            while (!restarts.isEmpty() && now - restarts.peekFirst() > TimeUnit.SECONDS.toNanos(RESTART_WINDOW_SECONDS)) {
+                restarts.removeFirst();
+            }
+            if (restarts.size() >= MAX_RESTARTS) {
+                gaveUp = true;
                 LOG.log(System.Logger.Level.ERROR, "job " + jobName + ": the kill-on-close watchdog (pid " + p.pid()
-                        + ") died and no new one could be started (" + e.getMessage() + "): kill-on-close is not armed");
+                        + ") was killed " + (restarts.size() + 1) + " times within " + RESTART_WINDOW_SECONDS + " s; jobgov "
+                        + "stops replacing it: kill-on-close is not armed (a SIGKILLed JVM would leave the job running)");
+                event = new JobEvent.WatchdogGaveUp(Instant.now(), p.pid(), restarts.size());
+            } else {
+                restarts.addLast(now);
+                long replacement;
+                try {
+                    spawn();
+                    replacement = process.pid();
+                    LOG.log(System.Logger.Level.WARNING, "job " + jobName + ": the kill-on-close watchdog (pid " + p.pid()
+                            + ") died while the JVM lives; started a new one (pid " + replacement + ")");
+                } catch (RuntimeException e) {
+                    replacement = 0;
+                    gaveUp = true;
+                    LOG.log(System.Logger.Level.ERROR, "job " + jobName + ": the kill-on-close watchdog (pid " + p.pid()
+                            + ") died and no new one could be started (" + e.getMessage() + "): kill-on-close is not armed");
+                }
+                event = new JobEvent.WatchdogRestarted(Instant.now(), p.pid(), replacement);
             }
         }
         try {
-            events.accept(new JobEvent.WatchdogRestarted(Instant.now(), p.pid(), replacement));
+            events.accept(event);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "job " + jobName + ": watchdog event listener failed", e);
         }
+    }
+
+    /** Whether jobgov stopped replacing a killed watchdog (or could not start one): kill-on-close is not armed. */
+    public synchronized boolean gaveUp() {
+        return gaveUp;
     }
 
     /**

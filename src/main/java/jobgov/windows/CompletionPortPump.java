@@ -116,8 +116,8 @@ public final class CompletionPortPump implements AutoCloseable {
             long pid = p == null ? 0 : Pointer.nativeValue(p);
             try {
                 sink.message(message.getValue(), pid);
-            } catch (RuntimeException e) {
-                // One bad message or listener never stops the events of the other jobs.
+            } catch (Throwable e) {
+                // One bad message or listener (even an Error) never stops the events of the other jobs.
                 LOG.log(System.Logger.Level.WARNING, "job message " + message.getValue() + " failed", e);
             }
         }

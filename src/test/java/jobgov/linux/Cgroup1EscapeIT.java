@@ -72,4 +72,38 @@ class Cgroup1EscapeIT {
             assertTrue(!job.pids().contains(r.replacementPid()));
         }
     }
+
+    @Test
+    @Timeout(120)
+    void aWatchdogKilledInALoopIsReplacedAFewTimesThenGivenUpNotForkedWithoutEnd() throws Exception {
+        Requirements.cgroupV1();
+        try (GovernedJobs jobs = new GovernedJobs()) {
+            Job job = jobs.create("watchdog-loop", JobLimits.builder().killOnClose(true).build());
+            String marker = "jobgov-watchdog-" + job.name();
+            // What a hostile root member does: kill every watchdog it sees, again and again.
+            int kills = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (jobs.events(JobEvent.WatchdogGaveUp.class).isEmpty() && System.nanoTime() < deadline) {
+                for (long pid : GovernedJobs.processesWith(marker)) {
+                    if (ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false)) {
+                        kills++;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            List<JobEvent.WatchdogGaveUp> gaveUp = jobs.events(JobEvent.WatchdogGaveUp.class);
+            assertEquals(1, gaveUp.size(), "jobgov says it gave up, once: " + jobs.events);
+            assertEquals(Watchdog.MAX_RESTARTS, jobs.events(JobEvent.WatchdogRestarted.class).size(),
+                    "replaced exactly up to the cap, after " + kills + " kills");
+            assertEquals(Watchdog.MAX_RESTARTS, gaveUp.get(0).restarts());
+            // No more watchdogs are started, however long the killer keeps looking.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                    .until(() -> GovernedJobs.processesWith(marker).isEmpty()
+                            && jobs.events(JobEvent.WatchdogRestarted.class).size() == Watchdog.MAX_RESTARTS);
+            // The job itself still works: a child runs and the JVM's own close kills it.
+            Process p = jobs.start(job, "/bin/sh", "-c", "exec sleep 1000.43");
+            assertTrue(p.isAlive());
+            assertTrue(job.pids().contains(p.pid()));
+        }
+    }
 }

@@ -55,6 +55,11 @@ public final class PidReuse implements AutoCloseable {
         return got == pid ? Optional.of(got) : Optional.empty();
     }
 
+    /** The pid of the stranger forked last (whether or not it got the pid asked for). */
+    public long lastStranger() {
+        return strangers.get(strangers.size() - 1);
+    }
+
     /** Whether the stranger at {@code pid} is still alive and not stopped (state neither Z, X nor T). */
     public static boolean runs(long pid) {
         try {

@@ -102,7 +102,9 @@ class MetricsIT {
             HttpResponse<String> ok = get(url, auth);
             assertEquals(200, ok.statusCode());
             assertTrue(ok.body().contains("jobgov_job_active_process_limit{jobgov_job=\"" + job + "\"} 16.0"), ok.body());
-            assertTrue(ok.body().contains("jobgov_job_active_processes{jobgov_job=\"" + job + "\"} 1.0"), ok.body());
+            // The server is up before run starts the command: wait for it to be in the job.
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(url, auth).body()
+                    .contains("jobgov_job_active_processes{jobgov_job=\"" + job + "\"} 1.0"));
             assertTrue(Files.readString(tmp.resolve("run.log")).contains(" metrics=http://0.0.0.0:" + port + "/metrics "),
                     Files.readString(tmp.resolve("run.log")));
         } finally {

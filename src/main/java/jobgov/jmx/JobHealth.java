@@ -15,8 +15,8 @@ final class JobHealth {
 
     void seen(JobEvent event) {
         if (event instanceof JobEvent.EventThreadFailed f) {
+            lastEventFailure = f.time() + " " + f.thread() + ": " + f.error(); // first: a reader that sees the count sees it
             eventFailures = Math.max(eventFailures, f.failures());
-            lastEventFailure = f.time() + " " + f.thread() + ": " + f.error();
         } else if (event instanceof JobEvent.WatchdogRestarted r) {
             watchdogRestarts++;
             if (r.replacementPid() == 0) {

@@ -14,6 +14,7 @@ import jobgov.job.JobSpec;
 import jobgov.job.LimitSpec;
 import jobgov.metrics.Metrics;
 import jobgov.policy.PolicyFile;
+import jobgov.policy.PolicyOptions;
 
 /**
  * The agent's argument: {@code [POLICY][,key=value...]}, e.g. {@code policy.groovy,name=web,memory=512m,jolokia=127.0.0.1:8778}.
@@ -120,6 +121,7 @@ public record AgentOptions(
         // Kill-on-close is every job's default (null); only turning it off is written into the limits, so a
         // backend without a kernel kill-on-close (degraded: best effort) does not refuse the default.
         limits = limits.toBuilder().killOnClose(killOnClose ? null : Boolean.FALSE).build();
+        PolicyOptions.check(policyOptions); // budget=, queue=, allocation=, watch= stop the start even without a policy
         return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia, metrics);
     }
 

@@ -36,11 +36,7 @@ import jobgov.job.Units;
 public final class PolicyRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jobgov.policy");
     private static final long SELF = ProcessHandle.current().pid();
-    private static final Duration DEFAULT_BUDGET = Duration.ofSeconds(1);
     private static final Duration MIN_SCRIPT_BUDGET = Duration.ofSeconds(5);
-    private static final int DEFAULT_QUEUE = 1024;
-    private static final long DEFAULT_ALLOCATION = 256L << 20;
-    private static final int HEAP_SHARE = 16;
     private static final Duration SWEEP = Duration.ofSeconds(1);
 
     /** A sub-job the policy created, with its JMX registration and event subscription. */
@@ -101,16 +97,11 @@ public final class PolicyRuntime implements AutoCloseable {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("policy name must not be empty");
         }
-        Duration budget = option(o, "budget", () -> Units.parseDuration(o.get("budget")), DEFAULT_BUDGET);
-        if (budget.toMillis() < 10) {
-            throw new IllegalArgumentException("budget=" + o.get("budget") + ": a handler needs at least 10ms");
-        }
-        int queue = option(o, "queue", () -> Integer.parseInt(o.get("queue").trim()), DEFAULT_QUEUE);
-        if (queue < 1) {
-            throw new IllegalArgumentException("queue=" + queue + ": must be at least 1");
-        }
-        long allocation = option(o, "allocation", () -> allocation(o.get("allocation").trim()), defaultAllocation());
-        boolean watch = Boolean.parseBoolean(o.getOrDefault("watch", "false").trim());
+        PolicyOptions settings = PolicyOptions.parse(o);
+        Duration budget = settings.budget();
+        int queue = settings.queue();
+        long allocation = settings.allocation();
+        boolean watch = settings.watch();
 
         String text = PolicyFile.read(file);
         PolicyCompiler.Compiled compiled = PolicyCompiler.compile(file, text);
@@ -140,61 +131,8 @@ public final class PolicyRuntime implements AutoCloseable {
         return runtime;
     }
 
-    /** The JVM's heap limit (-Xmx), or -1 when it has none. */
-    private static long maxHeap() {
-        long max = Runtime.getRuntime().maxMemory();
-        return max == Long.MAX_VALUE ? -1 : max;
-    }
-
-    /**
-     * 256m, but never more than a sixteenth of the heap: on a 128 MiB heap a handler may allocate 8 MiB per call. Small,
-     * because what a stopped handler kept (a list it filled) stays on the heap, and G1 lays a 1 MiB array over two regions.
-     */
     static long defaultAllocation() {
-        long heap = maxHeap();
-        return heap < 0 ? DEFAULT_ALLOCATION : Math.min(DEFAULT_ALLOCATION, heap / HEAP_SHARE);
-    }
-
-    /** Bytes ({@code 64m}) or a share of the heap ({@code 25%}); never more than half the heap, which a handler could then fill. */
-    private static long allocation(String text) {
-        long heap = maxHeap();
-        long bytes;
-        if (text.endsWith("%")) {
-            double percent = Double.parseDouble(text.substring(0, text.length() - 1).trim());
-            if (!(percent > 0 && percent <= 50)) {
-                throw new IllegalArgumentException("a share of the heap above 0% and at most 50%");
-            }
-            if (heap < 0) {
-                throw new IllegalArgumentException("this JVM has no heap limit to take a share of; give bytes (64m)");
-            }
-            bytes = (long) (heap * percent / 100);
-        } else {
-            bytes = Units.parseBytes(text);
-        }
-        if (bytes < 1) {
-            throw new IllegalArgumentException("must be positive");
-        }
-        if (heap > 0 && bytes > heap / 2) {
-            throw new IllegalArgumentException("more than half of this JVM's heap (" + Units.formatBytes(heap)
-                    + "): one handler call could exhaust the host's heap; give at most 50%");
-        }
-        return bytes;
-    }
-
-    private interface Parse<T> {
-        T get();
-    }
-
-    private static <T> T option(Map<String, String> o, String key, Parse<T> parse, T fallback) {
-        String v = o.get(key);
-        if (v == null || v.isBlank()) {
-            return fallback;
-        }
-        try {
-            return parse.get();
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("policy option " + key + "=" + v + ": " + e.getMessage(), e);
-        }
+        return PolicyOptions.defaultAllocation();
     }
 
     /** Recompiles and re-runs the file; if that fails the running version stays. Returns what was loaded. */

@@ -63,7 +63,10 @@ class PolicyFaultsIT {
             await().atMost(Duration.ofSeconds(90)).until(() -> ((String[]) jmx.getAttribute(p, "DisabledHandlers")).length == 2);
             String[] disabled = (String[]) jmx.getAttribute(p, "DisabledHandlers");
             assertTrue(Arrays.stream(disabled).allMatch(d -> d.contains("allocation budget")), Arrays.toString(disabled));
-            assertEquals(4L, jmx.getAttribute(p, "HandlerErrors"), "two stops for each of the two hogs, each counted");
+            // Under load any handler can also run past its time budget; those are counted apart (and in HandlerErrors).
+            long timedOut = (Long) jmx.getAttribute(p, "HandlersTimedOut");
+            assertEquals(4L, (Long) jmx.getAttribute(p, "HandlerErrors") - timedOut,
+                    "two stops for each of the two hogs, each counted; last error: " + jmx.getAttribute(p, "LastError"));
             long budget = (Long) jmx.getAttribute(p, "AllocationBudgetBytes");
             assertTrue(budget > 0 && budget <= ((long) heapMiB << 20) / 16, "a sixteenth of the heap at most: " + budget);
             assertEquals("", jmx.getAttribute(p, "Disabled"), "the policy runs on");

@@ -46,6 +46,11 @@ final class JobCgroups {
         return jobs;
     }
 
+    /** The jobs named {@code name} (normally one; a stale one of an earlier owner may be among them). */
+    static List<JobCgroup> named(String name) {
+        return scan().stream().filter(c -> c.name().equals(name)).toList();
+    }
+
     private static void walk(Path dir, int depth, Map<String, List<Path>> out) {
         if (depth > MAX_DEPTH) {
             return;

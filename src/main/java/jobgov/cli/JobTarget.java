@@ -8,10 +8,48 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * Which governed JVM a command talks to: TARGET (a local pid or job name, over local JMX) or
- * {@code --url} (a Jolokia endpoint, credentials as for the agent's writes). Shared by status, set and terminate.
+ * Which governed JVM and job a command talks to: TARGET (a local pid or job name, over local JMX) or
+ * {@code --url} (a Jolokia endpoint, credentials as for the agent's writes), and {@code --job} for one job of
+ * it; and how a command that talks to one ends: its own exit code, or exit 1 with one line naming what was
+ * not found or could not be read. Shared by status, set and terminate (picocli mixin).
  */
 final class JobTarget {
+    @Option(names = "--job", paramLabel = "NAME",
+            description = "One job of the JVM (default: the job named TARGET, or the JVM's only job; status: all of its jobs).")
+    String job;
+
+    /** What a command does with the view once it is open; returns the exit code. */
+    interface Work {
+        int with(JobView view) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Opens the view for {@code target}, runs {@code work} and closes it. A target or job not found, a JVM that refuses
+     * the attach, and an IOException are one line on stderr ({@code ioWords} words the last) and exit 1.
+     */
+    int run(CommandLine line, String target, Work work, java.util.function.Function<IOException, String> ioWords) {
+        String name = line.getCommandSpec().qualifiedName();
+        java.io.PrintWriter err = line.getErr();
+        try (JobView view = open(line, target)) {
+            return work.with(view);
+        } catch (TargetNotFound | AttachTarget.AttachRefused e) {
+            err.println(name + ": " + e.getMessage());
+            return ExitStatus.FAILED;
+        } catch (IOException e) {
+            err.println(name + ": " + ioWords.apply(e));
+            return ExitStatus.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitStatus.OK;
+        } finally {
+            err.flush();
+        }
+    }
+
+    /** The one job a write goes to: --job, the job named TARGET, or the JVM's only job. */
+    JobSnapshot pick(JobView view, String target) throws IOException {
+        return pick(view, target, job);
+    }
     @Option(names = "--url", paramLabel = "URL",
             description = "Talks over HTTP to the JVM's Jolokia endpoint instead, e.g. http://host:8778/jolokia/ (agent option jolokia=HOST:PORT).")
     String url;
@@ -69,6 +107,16 @@ final class JobTarget {
     static long pid(String target) {
         if (target.matches("\\d+")) {
             return Long.parseLong(target);
+        }
+        // Fast path: the job's cgroups carry the governing pid in their name (jobgov-NAME.PID); one attach checks that
+        // JVM's jobgov.job. Attaching to every JVM on the machine (the scan) is the fallback: sub-jobs, degraded jobs.
+        List<Long> owners = JobCgroups.named(target).stream().map(JobCgroups.JobCgroup::pid).distinct()
+                .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).toList();
+        if (owners.size() == 1) {
+            GovernedJvms.GovernedJvm g = GovernedJvms.of(owners.get(0));
+            if (g != null && g.job().equals(target)) {
+                return g.pid();
+            }
         }
         List<GovernedJvms.GovernedJvm> named = GovernedJvms.scan().stream().filter(g -> g.job().equals(target)).toList();
         if (named.isEmpty()) {

@@ -17,10 +17,10 @@ import picocli.CommandLine.Command;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success (run: the command's own exit code)",
-            "1:the operation failed (attach, list, status)",
+            "1:the operation failed (attach, status, set, terminate, prune)",
             "2:bad flag or value, or a limit refused: nothing was started",
             "124:run: --timeout ran out and the job was terminated",
-            "125:run: jobgov could not create the job, load the policy (a syntax error too) or start Jolokia",
+            "125:run: jobgov could not create the job, load the policy (a syntax error too), or start Jolokia or the metrics endpoint",
             "126:the command is not executable",
             "127:the command was not found",
             "128+N:the command was killed by signal N (137: SIGKILL, e.g. the OOM killer)"})

@@ -31,9 +31,6 @@ final class SetCommand implements Callable<Integer> {
     @CommandLine.Mixin
     JobTarget remote = new JobTarget();
 
-    @Option(names = "--job", paramLabel = "NAME", description = "The job of the JVM to change (default: the job named TARGET, or the JVM's only job).")
-    String job;
-
     @Parameters(paramLabel = "[TARGET] KEY=VALUE", arity = "1..*", description = "The job (unless --url) and the limits to set.")
     List<String> args = new ArrayList<>();
 
@@ -59,20 +56,14 @@ final class SetCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), Main.oneLine(e));
         }
-        try (JobView view = remote.open(spec.commandLine(), target)) {
-            JobSnapshot j = JobTarget.pick(view, target, job);
+        return remote.run(spec.commandLine(), target, view -> {
+            JobSnapshot j = remote.pick(view, target);
             view.setLimits(j.name(), limits);
             String now = view.jobs().stream().filter(x -> x.name().equals(j.name())).map(JobSnapshot::limitSpec).findFirst().orElse("?");
             out.println("job " + j.name() + " limits=" + (now.isEmpty() ? "none" : now));
             out.flush();
             return ExitStatus.OK;
-        } catch (JobTarget.TargetNotFound | AttachTarget.AttachRefused e) {
-            err.println("jobgov set: " + e.getMessage());
-            return ExitStatus.FAILED;
-        } catch (IOException e) {
-            err.println("jobgov set: " + words(e) + " (nothing changed)");
-            return ExitStatus.FAILED;
-        }
+        }, e -> words(e) + " (nothing changed)");
     }
 
     private static String words(IOException e) {

@@ -46,9 +46,6 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", description = "The refresh interval of --watch (default: ${DEFAULT-VALUE}).")
     String interval;
 
-    @Option(names = "--job", paramLabel = "NAME", description = "Reports only this job of the JVM (default: all of its jobs).")
-    String job;
-
     @Option(names = "--json", description = "Prints the report as one JSON object per read (with --watch: one line each time).")
     boolean json;
 
@@ -65,7 +62,8 @@ final class StatusCommand implements Callable<Integer> {
         if (every.toMillis() < 100) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--interval: at least 100ms, got " + interval);
         }
-        try (JobView view = open()) {
+        String job = remote.job;
+        return remote.run(spec.commandLine(), target, view -> {
             do {
                 List<JobSnapshot> jobs = view.jobs().stream().filter(j -> job == null || j.name().equals(job)).toList();
                 if (jobs.isEmpty()) {
@@ -83,19 +81,6 @@ final class StatusCommand implements Callable<Integer> {
                 }
             } while (watch);
             return ExitStatus.OK;
-        } catch (JobTarget.TargetNotFound | AttachTarget.AttachRefused e) {
-            err.println("jobgov status: " + e.getMessage());
-            return ExitStatus.FAILED;
-        } catch (IOException e) {
-            err.println("jobgov status: cannot read " + (target != null ? target : remote.url) + (watch ? " any more" : "") + ": " + Main.oneLine(e));
-            return ExitStatus.FAILED;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return ExitStatus.OK;
-        }
-    }
-
-    private JobView open() throws IOException {
-        return remote.open(spec.commandLine(), target);
+        }, e -> "cannot read " + (target != null ? target : remote.url) + (watch ? " any more" : "") + ": " + Main.oneLine(e));
     }
 }

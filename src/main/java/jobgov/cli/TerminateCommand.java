@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
             "TARGET is a governed JVM's pid or a job name (jobgov list shows them), or give --url for a remote JVM's Jolokia "
                     + "(a write: --user is needed beyond loopback). The job's terminate kills its processes through the cgroup "
                     + "(cgroup.kill, or freeze and kill), so a double-forked child is not missed. "
-                    + "Terminating an agent's own job ends the governed JVM too: it is in the job.",
+                    + "Terminating an agent's own job kills its children and their descendants; the governed JVM itself lives on (keep-host).",
             ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the job was terminated", "1:no such job, or it could not be terminated", "2:bad flag"})
@@ -27,9 +27,6 @@ final class TerminateCommand implements Callable<Integer> {
     @CommandLine.Mixin
     JobTarget remote = new JobTarget();
 
-    @Option(names = "--job", paramLabel = "NAME", description = "The job of the JVM to terminate (default: the job named TARGET, or the JVM's only job).")
-    String job;
-
     @Option(names = "--exit-code", paramLabel = "N", defaultValue = "1", description = "The exit code the job's processes report on Windows (default: ${DEFAULT-VALUE}).")
     int exitCode;
 
@@ -39,9 +36,8 @@ final class TerminateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (JobView view = remote.open(spec.commandLine(), target)) {
-            JobSnapshot j = JobTarget.pick(view, target, job);
+        return remote.run(spec.commandLine(), target, view -> {
+            JobSnapshot j = remote.pick(view, target);
             try {
                 view.terminate(j.name(), exitCode);
             } catch (IOException e) {
@@ -53,12 +49,6 @@ final class TerminateCommand implements Callable<Integer> {
             out.println("job " + j.name() + " terminated");
             out.flush();
             return ExitStatus.OK;
-        } catch (JobTarget.TargetNotFound | AttachTarget.AttachRefused e) {
-            err.println("jobgov terminate: " + e.getMessage());
-            return ExitStatus.FAILED;
-        } catch (IOException e) {
-            err.println("jobgov terminate: " + Main.oneLine(e));
-            return ExitStatus.FAILED;
-        }
+        }, Main::oneLine);
     }
 }

@@ -43,7 +43,7 @@ class OperateIT {
         Process cli = new ProcessBuilder(Cli.command(List.of(), List.of(), "run", "--quiet", "--name", name, "--", "sleep", "300"))
                 .redirectError(tmp.resolve("err").toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         started.add(cli);
-        await().atMost(Duration.ofSeconds(30)).until(() -> Cli.run("status", name).code() == 0);
+        await().atMost(Duration.ofSeconds(120)).until(() -> Cli.run("status", name).code() == 0); // a loaded machine: a JVM start alone took 13 s at load 24
         return cli;
     }
 

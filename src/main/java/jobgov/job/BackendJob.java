@@ -53,6 +53,11 @@ public interface BackendJob extends AutoCloseable {
     /** A nested job (child cgroup / nested Win32 job) whose processes also count against this one. */
     BackendJob createChild(JobSpec spec, Consumer<JobEvent> events);
 
+    /** Where the job's events come from (kernel notifications, a polling tick...), for status output and the MBean. */
+    default String eventSource() {
+        return "backend";
+    }
+
     /** A description of where the job lives (cgroup paths, job object name), for status output. */
     String location();
 

@@ -88,6 +88,11 @@ public final class Job implements AutoCloseable {
         return closed ? JobCounters.NONE : handle.counters();
     }
 
+    /** Where this job's events come from: the kernel notifications the backend uses, or a polling tick. */
+    public String eventSource() {
+        return handle.eventSource();
+    }
+
     /** One counter: reads only what that counter needs ({@link JobCounters#UNKNOWN} once closed). */
     public long counter(JobCounter which) {
         return closed ? JobCounters.UNKNOWN : handle.counter(which);

@@ -60,6 +60,8 @@ final class Cgroup1Job implements BackendJob {
     /** Events raised off the event thread (the watchdog's death), delivered by the next tick. */
     private final ConcurrentLinkedQueue<JobEvent> pending = new ConcurrentLinkedQueue<>();
     private volatile long limitKills;
+    private volatile AutoCloseable connection;
+    private volatile String eventSource = "cgroup.procs every 100 ms, inotify, eventfd";
     private final java.util.concurrent.atomic.AtomicLong peakProcessBytes = new java.util.concurrent.atomic.AtomicLong();
     // per-process peak sampling, asked for by a counters() read and done on the event thread
     private volatile boolean peakAsked;
@@ -96,6 +98,7 @@ final class Cgroup1Job implements BackendJob {
             }
             EventLoop armed = l;
             l.onArm(() -> events.registerOom(armed, name)); // on the event thread: job creation does not load JNA
+            l.onArm(this::connect);
             Path killFile = dirs.killFile();
             Path freezer = dirs.dir("freezer");
             if (parent == null) {
@@ -150,6 +153,47 @@ final class Cgroup1Job implements BackendJob {
             bases.put(h, base);
         }
         return bases;
+    }
+
+    /**
+     * Subscribes to the process-events connector (on the event thread, once libc is loaded): a member's fork makes the
+     * child a member with its per-process rlimits and OOM score at once (not a tick later), and every member's exit
+     * comes with its exit code or signal. Without the connector the job keeps its cgroup.procs tracking alone.
+     */
+    private void connect() {
+        ProcConnector c = ProcConnector.get();
+        if (c == null || closed) {
+            return;
+        }
+        processes.connected();
+        connection = c.subscribe(new ProcConnector.Listener() {
+            @Override
+            public void forked(long parentPid, long child) {
+                if (processes.forked(parentPid, child)) {
+                    HostProcess.newcomer(child, rlimits(limits));
+                    loop.wake();
+                }
+            }
+
+            @Override
+            public void exited(long pid, int status) {
+                if (processes.exited(pid, status)) {
+                    loop.wake();
+                }
+            }
+
+            @Override
+            public void overrun() {
+                loop.wake();
+            }
+        });
+        eventSource = "netlink proc connector, inotify, eventfd";
+    }
+
+    /** Where the job's process and limit events come from (MBean attribute EventSource, status). */
+    @Override
+    public String eventSource() {
+        return eventSource;
     }
 
     /** The job's directory for a v1 controller (or null when not mounted). */
@@ -404,6 +448,14 @@ final class Cgroup1Job implements BackendJob {
             LOG.log(System.Logger.Level.WARNING, "job " + name + ": close could not empty the job: " + e.getMessage());
         } finally {
             closed = true;
+            AutoCloseable c = connection;
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // a list removal
+                }
+            }
             loop.close();
         }
         boolean removed = dirs.remove(System.nanoTime() + 3_000_000_000L);

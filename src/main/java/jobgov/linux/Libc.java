@@ -69,6 +69,17 @@ public interface Libc extends Library {
 
     int kill(int pid, int sig);
 
+    /** For the netlink process-events connector ({@link ProcConnector}). */
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, Pointer addr, int addrlen);
+
+    long send(int fd, Pointer buf, long len, int flags);
+
+    long recv(int fd, Pointer buf, long len, int flags);
+
+    int setsockopt(int fd, int level, int name, Pointer value, int len);
+
     /** For pidfd_open(pid, 0) and pidfd_send_signal(fd, sig, NULL, 0), which glibc before 2.36 does not wrap. */
     long syscall(long number, Object... args);
 

@@ -35,6 +35,26 @@ final class ProcessTracker {
     private final Set<Long> started = ConcurrentHashMap.newKeySet();
     private final Set<Long> seen = ConcurrentHashMap.newKeySet();
     private final Escapes escapes;
+    // from the process-events connector (its thread): the pids believed in the job, the exit status of those that ended
+    private final Set<Long> members = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<Long, Integer> exitStatus = new ConcurrentHashMap<>();
+    private volatile boolean connected;
+    // the machine's latest forks and exits of processes not (yet) known as members, bounded: see forked()
+    private final java.util.Map<Long, java.util.List<Long>> recentForks = bounded();
+    private final java.util.Map<Long, Integer> recentExits = bounded();
+
+    private static <V> java.util.Map<Long, V> bounded() {
+        return new java.util.LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<Long, V> eldest) {
+                return size() > 4096;
+            }
+        };
+    }
+    // event thread only: pids gone from cgroup.procs whose exit status has not come yet, since when
+    private final java.util.Map<Long, Instant> awaitingStatus = new java.util.HashMap<>();
+    /** How long a pid gone from the process list waits for its exit status from the connector before it is reported without one. */
+    private static final java.time.Duration STATUS_WAIT = java.time.Duration.ofMillis(250);
 
     /** A tracker that reads /proc/PID/cgroup of the hierarchy {@code hierarchyId} (0: unified) to tell an escape from an exit. */
     ProcessTracker(int hierarchyId, java.util.function.Supplier<java.nio.file.Path> jobDir) {
@@ -42,14 +62,77 @@ final class ProcessTracker {
     }
 
     /** A process the job put in (assign, or start once it has joined): NewProcess on the next tick, even if it is gone by then. */
-    void joined(long pid) {
+    synchronized void joined(long pid) {
+        members.add(pid);
         seen.add(pid);
         added.add(pid);
+        java.util.List<Long> children = recentForks.remove(pid);
+        if (children != null) {
+            children.forEach(this::adopt);
+        }
     }
 
     /** A process the job started: its exit is reported with its code, not from the process list. */
-    void starting(long pid) {
+    synchronized void starting(long pid) {
+        members.add(pid);
         started.add(pid);
+        java.util.List<Long> children = recentForks.remove(pid);
+        if (children != null) {
+            children.forEach(this::adopt);
+        }
+    }
+
+    /** The process-events connector feeds this tracker from now on: exits wait (briefly) for their status. */
+    void connected() {
+        connected = true;
+    }
+
+    /**
+     * A fork seen by the connector (its thread): a child of a member is a member (it starts in its parent's cgroups).
+     *
+     * @return whether {@code child} joined the job
+     */
+    synchronized boolean forked(long parent, long child) {
+        if (!members.contains(parent)) {
+            // the parent may become a member a moment later (a started shell forks before start() returns): remember
+            recentForks.computeIfAbsent(parent, p -> new java.util.ArrayList<>()).add(child);
+            return false;
+        }
+        adopt(child);
+        return true;
+    }
+
+    /** {@code pid} is a member: so are the children it forked before we knew, recursively; the ones that ended keep their status. */
+    private void adopt(long pid) {
+        java.util.Deque<Long> todo = new java.util.ArrayDeque<>(List.of(pid));
+        while (!todo.isEmpty()) {
+            long p = todo.pop();
+            Integer status = recentExits.remove(p);
+            if (status != null) {
+                exitStatus.put(p, status);
+            } else {
+                members.add(p);
+            }
+            if (p != pid || !started.contains(p)) {
+                seen.add(p);
+                added.add(p);
+            }
+            java.util.List<Long> children = recentForks.remove(p);
+            if (children != null) {
+                todo.addAll(children);
+            }
+        }
+    }
+
+    /** An exit seen by the connector (its thread), with its wait(2) status; whether it was a member's. */
+    synchronized boolean exited(long pid, int status) {
+        recentForks.remove(pid);
+        if (!members.remove(pid)) {
+            recentExits.put(pid, status);
+            return false;
+        }
+        exitStatus.put(pid, status);
+        return true;
     }
 
     /** Reports {@code p}'s exit code on the tick after it ends; {@code wake} runs then to bring that tick on. */
@@ -95,6 +178,7 @@ final class ProcessTracker {
                 events.accept(new JobEvent.NewProcess(now, a));
             }
         }
+        members.addAll(current);
         for (long pid : current) {
             joined |= populatedBy.add(pid);
             if (known.add(pid)) {
@@ -115,15 +199,26 @@ final class ProcessTracker {
                 escaped.add(pid);
                 events.accept(new JobEvent.ProcessEscaped(now, pid, to.get()));
             } else if (!started.contains(pid)) {
+                Integer status = exitStatus.remove(pid);
+                if (status == null && connected) {
+                    // the connector's exit message may trail the process list by a moment: wait for the status
+                    Instant since = awaitingStatus.computeIfAbsent(pid, p -> now);
+                    if (java.time.Duration.between(since, now).compareTo(STATUS_WAIT) < 0) {
+                        continue;
+                    }
+                }
+                awaitingStatus.remove(pid);
                 known.remove(pid);
                 startTimes.remove(pid);
-                events.accept(new JobEvent.ProcessExited(now, pid, null));
+                events.accept(exit(now, pid, status));
             }
         }
         for (long[] exit : exits) {
             long pid = exit[0];
             int code = (int) exit[1];
             started.remove(pid);
+            exitStatus.remove(pid);
+            members.remove(pid);
             known.remove(pid);
             startTimes.remove(pid);
             if (escaped.remove(pid)) {
@@ -136,6 +231,20 @@ final class ProcessTracker {
                     : new JobEvent.ProcessExited(now, pid, code));
         }
         return joined;
+    }
+
+    /** Whether a pid gone from the process list still waits for its exit status (the event thread should check again soon). */
+    boolean awaitingStatus() {
+        return !awaitingStatus.isEmpty();
+    }
+
+    /** ProcessExited with the exit code, or AbnormalExit with the signal (128+N as the shell says), from a wait(2) status. */
+    private static JobEvent exit(Instant now, long pid, Integer status) {
+        if (status == null) {
+            return new JobEvent.ProcessExited(now, pid, null);
+        }
+        int signal = status & 0x7f;
+        return signal != 0 ? new JobEvent.AbnormalExit(now, pid, 128 + signal, signal) : new JobEvent.ProcessExited(now, pid, (status >> 8) & 0xff);
     }
 
     /** Field 22 of /proc/PID/stat (clock ticks since boot), or -1 when the process is gone. */

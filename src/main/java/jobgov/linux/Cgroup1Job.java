@@ -239,6 +239,9 @@ final class Cgroup1Job implements BackendJob {
 
     @Override
     public synchronized void apply(JobLimits next, JobLimits current) {
+        Path pids = dirs.dir("pids");
+        HostProcess.checkProcessLimit("cgroup1", next.activeProcesses(), current.activeProcesses(), dirs.allPids(),
+                () -> pids == null ? -1 : fs.number(pids.resolve("pids.current"), -1));
         Runnable undo = writer.apply(next, current);
         ProcessRlimits nextR = rlimits(next);
         if (!nextR.equals(rlimits(current))) {

@@ -187,6 +187,8 @@ final class Cgroup2Job implements BackendJob {
     public synchronized void apply(JobLimits next, JobLimits current) {
         open();
         guard.check(dir, Operation.LIMIT, true);
+        HostProcess.checkProcessLimit("cgroup2", next.activeProcesses(), current.activeProcesses(), pids(),
+                () -> tree.fs().number(dir.resolve("pids.current"), -1));
         Set<Cgroup2Controller> needed = Cgroup2Limits.controllers(next);
         Set<Cgroup2Controller> have = EnumSet.noneOf(Cgroup2Controller.class);
         try {

@@ -3,7 +3,12 @@ package jobgov.linux;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.function.LongSupplier;
 import jobgov.job.JobException;
+import jobgov.job.Limit;
+import jobgov.job.LimitRefusedException;
 
 /**
  * The host is never a target of its own job. The governing JVM ({@link ProcessHandle#current()}) is in the
@@ -38,6 +43,25 @@ final class HostProcess {
     private static volatile int childAdj = ORIGINAL_OOM_ADJ;
 
     private HostProcess() {
+    }
+
+    /**
+     * A process limit on a job that holds this JVM counts the JVM's own threads (pids.max counts tasks): a new one at or
+     * below the tasks the job has now would stop the JVM from starting any thread (GC, JIT, the application's own),
+     * which can end the host. Refused with the count before anything is written; an unchanged limit is not checked.
+     *
+     * @param tasks the job's tasks now ({@code pids.current}), or -1 when unknown (then nothing is refused)
+     */
+    static void checkProcessLimit(String backend, Integer next, Integer current, Collection<Long> members, LongSupplier tasks) {
+        if (next == null || Objects.equals(next, current) || !members.contains(PID)) {
+            return;
+        }
+        long now = tasks.getAsLong();
+        if (now >= 0 && next <= now) {
+            throw new LimitRefusedException(Limit.ACTIVE_PROCESSES, backend, "processes=" + next + " is not above the "
+                    + now + " tasks in the job now, this JVM's threads included (pids.max counts threads): the JVM could "
+                    + "start no thread and its host could fail; give more than " + now);
+        }
     }
 
     static boolean isHost(long pid) {

@@ -294,7 +294,7 @@ final class Cgroup1Job implements BackendJob {
             case TOTAL_KERNEL_TIME_MILLIS -> counters.kernelMillis();
             case TOTAL_PAGE_FAULTS -> counters.pageFaults();
             case TOTAL_PROCESSES -> processes.total(dirs.procs());
-            case ACTIVE_PROCESSES -> dirs.procs().size();
+            case ACTIVE_PROCESSES -> fs.countProcs(dirs.tracking());
             case TOTAL_TERMINATED_PROCESSES -> limitKills + counters.oomKills();
             case READ_OPERATIONS, WRITE_OPERATIONS, OTHER_OPERATIONS, READ_BYTES, WRITE_BYTES, OTHER_BYTES ->
                     counters.io(limits)[which.ordinal() - JobCounter.READ_OPERATIONS.ordinal()];

@@ -100,6 +100,36 @@ public interface CgroupFs {
         return pids;
     }
 
+    /**
+     * How many pids {@code cgroup.procs} of {@code dir} and of every cgroup below it list: lines counted, nothing parsed,
+     * the tree walked by directory listings only (a pid is in exactly one cgroup of a hierarchy).
+     */
+    default int countProcs(Path dir) {
+        int n = 0;
+        String s;
+        try {
+            s = text(dir.resolve("cgroup.procs"));
+        } catch (UncheckedIOException e) {
+            return 0; // removed meanwhile
+        }
+        if (s != null && !s.isEmpty()) {
+            n = 1;
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) == '\n') {
+                    n++;
+                }
+            }
+        }
+        try (java.nio.file.DirectoryStream<Path> children = Files.newDirectoryStream(dir, p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+            for (Path child : children) {
+                n += countProcs(child);
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            // removed meanwhile: its processes are gone with it
+        }
+        return n;
+    }
+
     CgroupFs KERNEL = new CgroupFs() {
         @Override
         public String read(Path file) throws IOException {

@@ -7,11 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.StringJoiner;
 import jobgov.http.Jolokia;
 import jobgov.job.JobLimits;
 import jobgov.job.JobSpec;
+import jobgov.job.LimitCatalog;
 import jobgov.job.LimitSpec;
+import jobgov.job.Units;
 import jobgov.metrics.Metrics;
 import jobgov.policy.PolicyFile;
 import jobgov.policy.PolicyOptions;
@@ -19,7 +20,8 @@ import jobgov.policy.PolicyOptions;
 /**
  * The agent's argument: {@code [POLICY][,key=value...]}, e.g. {@code policy.groovy,name=web,memory=512m,jolokia=127.0.0.1:8778}.
  *
- * <p>Keys may be kebab-case or camelCase ({@code kill-on-close} or {@code killOnClose}). A piece
+ * <p>Keys may be kebab-case or camelCase ({@code kill-on-close} or {@code killOnClose}); every limit of
+ * {@link LimitCatalog} is an option under its key; switches take true/false, yes/no, on/off or 1/0. A piece
  * without '=' continues the previous value, so CPU lists keep their commas ({@code affinity=0-1,3});
  * only the very first piece may be a bare policy path. Unknown keys are an error naming the key.
  *
@@ -70,7 +72,7 @@ public record AgentOptions(
         Map<String, String> policyOptions = new LinkedHashMap<>();
         Map<String, String> jolokia = new LinkedHashMap<>();
         Map<String, String> metrics = new LinkedHashMap<>();
-        StringJoiner limitSpec = new StringJoiner(",");
+        Map<String, String> limitValues = new LinkedHashMap<>();
 
         List<String[]> pairs = pairs(raw);
         for (int i = 0; i < pairs.size(); i++) {
@@ -104,17 +106,17 @@ public record AgentOptions(
                 case "require" -> require = bool(key, value);
                 case "watch", "budget", "queue", "allocation" -> policyOptions.put(key, nonEmpty(key, value));
                 default -> {
-                    if (!LimitSpec.KEYS.contains(key)) {
+                    if (LimitCatalog.find(key).isEmpty()) {
                         throw new IllegalArgumentException("unknown option '" + written + "' (agent options: " + String.join(", ", KEYS)
                                 + ", jolokia*, metrics*, or a limit such as memory, processes, cpu)");
                     }
-                    limitSpec.add(key + "=" + value);
+                    limitValues.put(key, value);
                 }
             }
         }
         JobLimits limits;
         try {
-            limits = LimitSpec.parse(limitSpec.toString());
+            limits = LimitSpec.apply(limitValues, JobLimits.NONE);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad limit option: " + e.getMessage(), e);
         }
@@ -200,17 +202,9 @@ public record AgentOptions(
         return out;
     }
 
-    /** {@code killOnClose} or {@code kill_on_close} to {@code kill-on-close}. */
+    /** {@code killOnClose} or {@code kill_on_close} to {@code kill-on-close}: the limits' one normalizer. */
     static String normalize(String key) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : key.trim().toCharArray()) {
-            if (Character.isUpperCase(c)) {
-                sb.append('-').append(Character.toLowerCase(c));
-            } else {
-                sb.append(c == '_' ? '-' : c);
-            }
-        }
-        return sb.toString();
+        return LimitCatalog.normalize(key);
     }
 
     private static String nonEmpty(String key, String v) {
@@ -221,10 +215,10 @@ public record AgentOptions(
     }
 
     private static boolean bool(String key, String v) {
-        return switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on", "1", "" -> true;
-            case "false", "no", "off", "0" -> false;
-            default -> throw new IllegalArgumentException("option '" + key + "' must be true or false, got '" + v + "'");
-        };
+        try {
+            return Units.parseBoolean(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("option '" + key + "': " + e.getMessage(), e);
+        }
     }
 }

@@ -2,13 +2,12 @@ package jobgov.jmx;
 
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
-import jobgov.job.CpuSet;
 import jobgov.job.Job;
 import jobgov.job.JobCounter;
 import jobgov.job.JobCounters;
 import jobgov.job.JobException;
 import jobgov.job.JobLimits;
+import jobgov.job.LimitCatalog;
 import jobgov.job.LimitRefusedException;
 import jobgov.job.LimitSpec;
 
@@ -46,81 +45,21 @@ final class ManagedJob implements JobMXBean {
     @Override public long getWriteBytes() { return counter(JobCounter.WRITE_BYTES); }
     @Override public long getOtherBytes() { return counter(JobCounter.OTHER_BYTES); }
 
-    @Override
-    public long getJobMemoryLimitBytes() {
-        return orZero(job.limits().jobMemoryBytes());
-    }
-
-    @Override
-    public void setJobMemoryLimitBytes(long bytes) {
-        change(b -> b.jobMemoryBytes(positiveOrNone("JobMemoryLimitBytes", bytes)));
-    }
-
-    @Override
-    public long getProcessMemoryLimitBytes() {
-        return orZero(job.limits().processMemoryBytes());
-    }
-
-    @Override
-    public void setProcessMemoryLimitBytes(long bytes) {
-        change(b -> b.processMemoryBytes(positiveOrNone("ProcessMemoryLimitBytes", bytes)));
-    }
-
-    @Override
-    public int getActiveProcessLimit() {
-        Integer v = job.limits().activeProcesses();
-        return v == null ? 0 : v;
-    }
-
-    @Override
-    public void setActiveProcessLimit(int processes) {
-        Long v = positiveOrNone("ActiveProcessLimit", processes);
-        change(b -> b.activeProcesses(v == null ? null : processes));
-    }
-
-    @Override
-    public double getCpuRateLimitPercent() {
-        Double v = job.limits().cpuRatePercent();
-        return v == null ? 0 : v;
-    }
-
-    @Override
-    public void setCpuRateLimitPercent(double percent) {
-        if (percent < 0 || Double.isNaN(percent)) {
-            throw new IllegalArgumentException("CpuRateLimitPercent must be 0 (no limit) or above 0 and at most 100, got " + percent);
-        }
-        change(b -> b.cpuRatePercent(percent == 0 ? null : percent));
-    }
-
-    @Override
-    public int getCpuWeight() {
-        Integer v = job.limits().cpuWeight();
-        return v == null ? 0 : v;
-    }
-
-    @Override
-    public void setCpuWeight(int weight) {
-        Long v = positiveOrNone("CpuWeight", weight);
-        change(b -> b.cpuWeight(v == null ? null : weight));
-    }
-
-    @Override
-    public String getAffinity() {
-        CpuSet cpus = job.limits().affinity();
-        return cpus == null ? "" : cpus.toString();
-    }
-
-    @Override
-    public void setAffinity(String cpus) {
-        // "0" is CPU 0 here, as in the limit spec; empty or "none" clears the limit.
-        boolean none = cpus == null || cpus.isBlank() || cpus.trim().equalsIgnoreCase("none");
-        change(b -> b.affinity(none ? null : CpuSet.parse(cpus)));
-    }
-
-    @Override
-    public boolean isKillOnClose() {
-        return job.limits().killsOnClose();
-    }
+    // The limit attributes: each reads and writes its LimitCatalog row (0 or "" = no limit).
+    @Override public long getJobMemoryLimitBytes() { return (long) limit("JobMemoryLimitBytes"); }
+    @Override public void setJobMemoryLimitBytes(long bytes) { setLimit("JobMemoryLimitBytes", bytes); }
+    @Override public long getProcessMemoryLimitBytes() { return (long) limit("ProcessMemoryLimitBytes"); }
+    @Override public void setProcessMemoryLimitBytes(long bytes) { setLimit("ProcessMemoryLimitBytes", bytes); }
+    @Override public int getActiveProcessLimit() { return (int) limit("ActiveProcessLimit"); }
+    @Override public void setActiveProcessLimit(int processes) { setLimit("ActiveProcessLimit", processes); }
+    @Override public double getCpuRateLimitPercent() { return (double) limit("CpuRateLimitPercent"); }
+    @Override public void setCpuRateLimitPercent(double percent) { setLimit("CpuRateLimitPercent", percent); }
+    @Override public int getCpuWeight() { return (int) limit("CpuWeight"); }
+    @Override public void setCpuWeight(int weight) { setLimit("CpuWeight", weight); }
+    /** "0" is CPU 0 here, as in the limit spec; empty or "none" clears the limit. */
+    @Override public String getAffinity() { return (String) limit("Affinity"); }
+    @Override public void setAffinity(String cpus) { setLimit("Affinity", cpus == null ? "" : cpus); }
+    @Override public boolean isKillOnClose() { return (boolean) limit("KillOnClose"); }
 
     @Override
     public boolean isKillOnCloseArmed() {
@@ -171,23 +110,20 @@ final class ManagedJob implements JobMXBean {
         return call(() -> job.counter(which));
     }
 
-    private void change(UnaryOperator<JobLimits.Builder> edit) {
+    private Object limit(String attribute) {
+        return OpenLimits.item("get" + attribute).jmxValue(job.limits());
+    }
+
+    private void setLimit(String attribute, Object value) {
+        LimitCatalog.Row row = OpenLimits.item("get" + attribute);
         run(() -> {
+            Object v = row.fromJmx(attribute, value);
             synchronized (job) {
-                job.setLimits(edit.apply(job.limits().toBuilder()).build());
+                JobLimits.Builder b = job.limits().toBuilder();
+                row.set().accept(b, v);
+                job.setLimits(b.build());
             }
         });
-    }
-
-    private static Long positiveOrNone(String attribute, long v) {
-        if (v < 0) {
-            throw new IllegalArgumentException(attribute + " must be 0 (no limit) or positive, got " + v);
-        }
-        return v == 0 ? null : v;
-    }
-
-    private static long orZero(Long v) {
-        return v == null ? 0 : v;
     }
 
     private static void run(Runnable action) {

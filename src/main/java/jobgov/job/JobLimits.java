@@ -10,7 +10,8 @@ import java.util.Set;
  * Win32 basic, extended, UI, CPU-rate, net-rate, IO-rate and notification-limit classes; which of them a
  * platform enforces is up to its backend ({@link JobBackend#capabilities()}).
  *
- * <p>Build with {@link #builder()}, change with {@link #toBuilder()}, write in text with {@link LimitSpec}.
+ * <p>Build with {@link #builder()}, change with {@link #toBuilder()}, write in text with {@link LimitSpec}; every
+ * field's key, words, syntax and JMX item are its row in {@link LimitCatalog}.
  */
 public record JobLimits(
         Long jobMemoryBytes,
@@ -120,47 +121,15 @@ public record JobLimits(
         }
     }
 
-    /** The kinds of limit this value sets, to check against a backend's capabilities. */
+    /** The kinds of limit this value sets, to check against a backend's capabilities (a switch only when on). */
     public Set<Limit> requested() {
         EnumSet<Limit> s = EnumSet.noneOf(Limit.class);
-        add(s, Limit.JOB_MEMORY, jobMemoryBytes);
-        add(s, Limit.PROCESS_MEMORY, processMemoryBytes);
-        add(s, Limit.WORKING_SET, minWorkingSetBytes);
-        add(s, Limit.ACTIVE_PROCESSES, activeProcesses);
-        add(s, Limit.CPU_RATE, cpuRatePercent);
-        add(s, Limit.CPU_WEIGHT, cpuWeight);
-        add(s, Limit.CPU_MIN_MAX, cpuMinPercent);
-        add(s, Limit.CPU_MIN_MAX, cpuMaxPercent);
-        add(s, Limit.AFFINITY, affinity);
-        add(s, Limit.PRIORITY_CLASS, priorityClass);
-        add(s, Limit.SCHEDULING_CLASS, schedulingClass);
-        add(s, Limit.PROCESS_TIME, processTime);
-        add(s, Limit.JOB_TIME, jobTime);
-        if (Boolean.TRUE.equals(killOnClose)) {
-            s.add(Limit.KILL_ON_CLOSE);
+        for (LimitCatalog.Row r : LimitCatalog.ROWS) {
+            if (r.requests(this)) {
+                s.add(r.limit());
+            }
         }
-        if (Boolean.TRUE.equals(dieOnUnhandledException)) {
-            s.add(Limit.DIE_ON_UNHANDLED_EXCEPTION);
-        }
-        if (Boolean.TRUE.equals(breakawayOk) || Boolean.TRUE.equals(silentBreakawayOk)) {
-            s.add(Limit.BREAKAWAY);
-        }
-        add(s, Limit.UI_RESTRICTIONS, uiRestrictions);
-        add(s, Limit.IO_RATE, ioBandwidthBytesPerSec);
-        add(s, Limit.IO_RATE, ioIops);
-        add(s, Limit.NET_RATE, netBandwidthBytesPerSec);
-        add(s, Limit.NET_RATE, netDscp);
-        add(s, Limit.MEMORY_NOTIFICATION, memoryNotifyBytes);
-        add(s, Limit.JOB_TIME_NOTIFICATION, jobTimeNotify);
-        add(s, Limit.IO_NOTIFICATION, ioReadNotifyBytes);
-        add(s, Limit.IO_NOTIFICATION, ioWriteNotifyBytes);
         return s;
-    }
-
-    private static void add(Set<Limit> s, Limit l, Object v) {
-        if (v != null) {
-            s.add(l);
-        }
     }
 
     /** Kill-on-close is on unless explicitly turned off. */
@@ -249,11 +218,17 @@ public record JobLimits(
         public Builder jobMemoryBytes(Long v) { jobMemoryBytes = v; return this; }
         public Builder processMemoryBytes(Long v) { processMemoryBytes = v; return this; }
         public Builder workingSetBytes(Long min, Long max) { minWorkingSetBytes = min; maxWorkingSetBytes = max; return this; }
+        /** One end of the working set; {@link #build} checks that both or neither are set. */
+        public Builder minWorkingSetBytes(Long v) { minWorkingSetBytes = v; return this; }
+        public Builder maxWorkingSetBytes(Long v) { maxWorkingSetBytes = v; return this; }
         public Builder activeProcesses(Integer v) { activeProcesses = v; return this; }
         /** Hard cap; clears the other CPU rate modes (one mode at a time, as on Windows). */
         public Builder cpuRatePercent(Double v) { cpuRatePercent = v; if (v != null) { cpuWeight = null; cpuMinPercent = null; cpuMaxPercent = null; } return this; }
         public Builder cpuWeight(Integer v) { cpuWeight = v; if (v != null) { cpuRatePercent = null; cpuMinPercent = null; cpuMaxPercent = null; } return this; }
         public Builder cpuMinMaxPercent(Double min, Double max) { cpuMinPercent = min; cpuMaxPercent = max; if (min != null || max != null) { cpuRatePercent = null; cpuWeight = null; } return this; }
+        /** One end of the min/max rate mode, the other end kept; a value clears the other CPU rate modes. */
+        public Builder cpuMinPercent(Double v) { return cpuMinMaxPercent(v, cpuMaxPercent); }
+        public Builder cpuMaxPercent(Double v) { return cpuMinMaxPercent(cpuMinPercent, v); }
         public Builder affinity(CpuSet v) { affinity = v; return this; }
         public Builder priorityClass(PriorityClass v) { priorityClass = v; return this; }
         public Builder schedulingClass(Integer v) { schedulingClass = v; return this; }

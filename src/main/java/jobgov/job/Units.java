@@ -6,7 +6,11 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and prints the quantities users write: sizes ({@code 64m}, {@code 1.5g}), durations ({@code 500ms}, {@code 2m}) and percentages ({@code 25%}). */
+/**
+ * Parses and prints the values users write: sizes ({@code 64m}, {@code 1.5g}), durations ({@code 500ms},
+ * {@code 2m}), percentages ({@code 25%}), whole numbers and yes/no switches. Every entry point (spec text,
+ * agent options, CLI flags, policy options) parses through these, so one value means one thing everywhere.
+ */
 public final class Units {
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(?:i?b)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
@@ -66,6 +70,28 @@ public final class Units {
             throw new IllegalArgumentException("not a percentage: '" + text + "' (use e.g. 25%)");
         }
         return Double.parseDouble(m.group(1));
+    }
+
+    /** A whole number (an int), e.g. {@code 32}. */
+    public static int parseWholeNumber(String text) {
+        try {
+            return Integer.parseInt(text == null ? "" : text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number: '" + text + "'");
+        }
+    }
+
+    /**
+     * The one switch parser: {@code true}/{@code false}, {@code yes}/{@code no}, {@code on}/{@code off},
+     * {@code 1}/{@code 0} in any case; anything else (an empty value too) is refused, never read as false.
+     */
+    public static boolean parseBoolean(String text) {
+        return switch (text == null ? "" : text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new IllegalArgumentException("not a switch: '" + (text == null ? "" : text.trim())
+                    + "' (use true/false, yes/no, on/off or 1/0)");
+        };
     }
 
     public static String formatBytes(long bytes) {

@@ -9,13 +9,14 @@ import java.util.Map;
 import java.util.StringJoiner;
 import java.util.regex.Pattern;
 import jobgov.job.JobLimits;
+import jobgov.job.LimitCatalog;
 import jobgov.job.LimitSpec;
 import jobgov.job.Units;
 import org.codehaus.groovy.runtime.InvokerHelper;
 
 /**
  * The delegate of {@code job { ... }}, {@code job.limits { ... }} and {@code subjob('x') { ... }}: every
- * limit of {@link LimitSpec} is a word ({@code memory '512m'}, {@code processMemory '1g'},
+ * row of {@link LimitCatalog} is a word (its {@link LimitCatalog.Row#word()}) ({@code memory '512m'}, {@code processMemory '1g'},
  * {@code killOnClose true}, {@code cpu 'none'} to clear), collected and then applied as one value so
  * the change is all-or-nothing. Sub-job blocks also take {@code match ~/regex/}.
  */
@@ -50,11 +51,11 @@ public final class LimitsBlock {
         match = regex instanceof Pattern p ? p : Pattern.compile(String.valueOf(regex));
     }
 
-    /** Every other word names a limit: camelCase of the LimitSpec key ({@code memoryNotify} = {@code memory-notify}). */
+    /** Every other word names a limit: camelCase of the catalog key ({@code memoryNotify} = {@code memory-notify}). */
     public Object methodMissing(String name, Object args) {
         Object[] a = args instanceof Object[] arr ? arr : new Object[] {args};
-        String key = key(name);
-        if (!LimitSpec.KEYS.contains(key)) {
+        String key = LimitCatalog.normalize(name);
+        if (LimitCatalog.find(key).isEmpty()) {
             if (owner != null) {
                 // Not a limit: a word of the policy itself, such as param(...) or size(...).
                 try {
@@ -65,7 +66,7 @@ public final class LimitsBlock {
                     }
                 }
             }
-            throw new IllegalArgumentException("unknown limit '" + name + "' (known: " + String.join(", ", LimitSpec.KEYS.stream().map(LimitsBlock::word).toList()) + ")");
+            throw new IllegalArgumentException("unknown limit '" + name + "' (known: " + String.join(", ", LimitCatalog.ROWS.stream().map(LimitCatalog.Row::word).toList()) + ")");
         }
         if (a.length != 1) {
             throw new IllegalArgumentException(name + " takes one value, e.g. " + name + " '...'");
@@ -86,9 +87,7 @@ public final class LimitsBlock {
         if (pairs.isEmpty()) {
             return base;
         }
-        StringJoiner spec = new StringJoiner(",");
-        pairs.forEach((k, v) -> spec.add(k + "=" + v));
-        return LimitSpec.apply(spec.toString(), base);
+        return LimitSpec.apply(pairs, base);
     }
 
     Pattern match() {
@@ -112,33 +111,5 @@ public final class LimitsBlock {
             return j.toString();
         }
         return String.valueOf(v).trim();
-    }
-
-    /** {@code processMemory} -> {@code process-memory}. */
-    static String key(String word) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : word.toCharArray()) {
-            if (Character.isUpperCase(c)) {
-                sb.append('-').append(Character.toLowerCase(c));
-            } else {
-                sb.append(c == '_' ? '-' : c);
-            }
-        }
-        return sb.toString();
-    }
-
-    /** {@code process-memory} -> {@code processMemory}. */
-    static String word(String key) {
-        StringBuilder sb = new StringBuilder();
-        boolean up = false;
-        for (char c : key.toCharArray()) {
-            if (c == '-') {
-                up = true;
-            } else {
-                sb.append(up ? Character.toUpperCase(c) : c);
-                up = false;
-            }
-        }
-        return sb.toString();
     }
 }

@@ -1,7 +1,6 @@
 package jobgov.policy;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import jobgov.job.Units;
 
@@ -28,16 +27,17 @@ public record PolicyOptions(Duration budget, int queue, long allocation, boolean
         if (budget.toMillis() < 10) {
             throw new IllegalArgumentException("budget=" + o.get("budget") + ": a handler needs at least 10ms");
         }
-        int queue = option(o, "queue", () -> Integer.parseInt(o.get("queue").trim()), DEFAULT_QUEUE);
+        int queue = option(o, "queue", () -> Units.parseWholeNumber(o.get("queue")), DEFAULT_QUEUE);
         if (queue < 1) {
             throw new IllegalArgumentException("queue=" + queue + ": must be at least 1");
         }
         long allocation = option(o, "allocation", () -> allocation(o.get("allocation").trim()), defaultAllocation());
-        boolean watch = switch (o.getOrDefault("watch", "false").trim().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on", "1" -> true;
-            case "false", "no", "off", "0" -> false;
-            default -> throw new IllegalArgumentException("policy option watch=" + o.get("watch") + ": must be true or false");
-        };
+        boolean watch;
+        try {
+            watch = Units.parseBoolean(o.getOrDefault("watch", "false")); // the one switch rule of every entry point
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("policy option watch=" + o.get("watch") + ": " + e.getMessage(), e);
+        }
         return new PolicyOptions(budget, queue, allocation, watch);
     }
 

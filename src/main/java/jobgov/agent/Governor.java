@@ -28,10 +28,10 @@ import jobgov.policy.PolicyRuntime;
  * {@code require=true}. Nothing here throws into the host.
  */
 final class Governor implements AgentMXBean {
-    static final String JOB_PROPERTY = "jobgov.job";
-    static final String OPTIONS_PROPERTY = "jobgov.agent.options";
-    static final String STATUS_PROPERTY = "jobgov.agent.status";
-    static final String ERROR_PROPERTY = "jobgov.agent.error";
+    static final String JOB_PROPERTY = AgentStatus.JOB;
+    static final String OPTIONS_PROPERTY = AgentStatus.OPTIONS;
+    static final String STATUS_PROPERTY = AgentStatus.STATUS;
+    static final String ERROR_PROPERTY = AgentStatus.ERROR;
     static final String AGENT_MBEAN = "jobgov:type=Agent";
     /** How long {@code await=true} / {@code require=true} hold main for the policy and Jolokia. */
     private static final long AWAIT_SECONDS = Long.getLong("jobgov.agent.awaitSeconds", 120);
@@ -52,6 +52,8 @@ final class Governor implements AgentMXBean {
     private volatile String policyState = "none";
     private volatile String jolokiaState = "none";
     private volatile boolean closed;
+    /** This governor wrote {@link #JOB_PROPERTY} (a second agent refused on a governed JVM must leave the first's). */
+    private volatile boolean namedJob;
 
     Governor(String raw, boolean attached) {
         this.raw = raw == null ? "" : raw;
@@ -103,6 +105,7 @@ final class Governor implements AgentMXBean {
         System.setProperty(OPTIONS_PROPERTY, raw);
         if (job != null) {
             System.setProperty(JOB_PROPERTY, job.name());
+            namedJob = true;
         }
         Thread hook = new Thread(this::close, "jobgov-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -327,16 +330,7 @@ final class Governor implements AgentMXBean {
 
     /** require=true and something failed: undo everything; before main the JVM exits 1, an attached JVM is left as it was. */
     private void fail() {
-        String message = "jobgov: required governance failed: " + String.join("; ", problems);
-        System.setProperty(ERROR_PROPERTY, message);
-        System.err.println(message);
-        System.err.flush();
-        close();
-        if (!attached) {
-            System.exit(1);
-        }
-        System.clearProperty(JOB_PROPERTY);
-        System.setProperty(STATUS_PROPERTY, "ungoverned");
+        stop("jobgov: required governance failed: " + String.join("; ", problems));
     }
 
     /**
@@ -344,14 +338,21 @@ final class Governor implements AgentMXBean {
      * left behind; before main the JVM exits 1 (main never runs), an attached JVM is left as it was.
      */
     private void refuse(String why) {
-        String message = "jobgov: " + why;
         problems.add(why);
+        stop("jobgov: " + why);
+    }
+
+    /** The start stops: {@code message} on stderr and in the error property, everything undone, then exit 1 before main. */
+    private void stop(String message) {
         System.setProperty(ERROR_PROPERTY, message);
         System.err.println(message);
         System.err.flush();
         close();
         if (!attached) {
             System.exit(1);
+        }
+        if (namedJob) {
+            System.clearProperty(JOB_PROPERTY);
         }
         System.setProperty(STATUS_PROPERTY, "ungoverned");
     }

@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import jobgov.agent.AgentOptions;
+import jobgov.agent.AgentStatus;
 import jobgov.job.Units;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,8 +37,6 @@ import picocli.CommandLine.Parameters;
             "1:not attached: no such process, not a JVM, another user's JVM, already governed, or the agent failed",
             "2:bad flag or agent option"})
 final class AttachCommand implements Callable<Integer> {
-    private static final String STATUS_PROPERTY = "jobgov.agent.status";
-    private static final String ERROR_PROPERTY = "jobgov.agent.error";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -83,7 +82,7 @@ final class AttachCommand implements Callable<Integer> {
             return ExitStatus.FAILED;
         }
         try {
-            String governed = vm.getSystemProperties().getProperty("jobgov.job");
+            String governed = vm.getSystemProperties().getProperty(AgentStatus.JOB);
             if (governed != null) {
                 err.println("jobgov attach: pid " + pid + " is governed already, by job '" + governed + "'");
                 return ExitStatus.FAILED;
@@ -106,7 +105,7 @@ final class AttachCommand implements Callable<Integer> {
     private int report(VirtualMachine vm, Duration wait, PrintWriter out, PrintWriter err) throws IOException {
         long deadline = System.nanoTime() + wait.toNanos();
         Properties p = vm.getSystemProperties();
-        while (p.getProperty(STATUS_PROPERTY) == null && System.nanoTime() < deadline) {
+        while (!AgentStatus.of(p).reported() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -114,9 +113,10 @@ final class AttachCommand implements Callable<Integer> {
             }
             p = vm.getSystemProperties();
         }
-        String status = p.getProperty(STATUS_PROPERTY);
-        String job = p.getProperty("jobgov.job");
-        String problems = p.getProperty(ERROR_PROPERTY);
+        AgentStatus agent = AgentStatus.of(p);
+        String status = agent.status();
+        String job = agent.job();
+        String problems = agent.problems();
         if (status == null) {
             err.println("jobgov attach: the agent in pid " + pid + " did not report within " + Units.formatDuration(wait));
             return ExitStatus.FAILED;

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import jobgov.agent.AgentStatus;
 
 /**
  * The JVMs on this machine that govern a job: the ones whose system property {@code jobgov.job} is set,
@@ -78,11 +79,11 @@ final class GovernedJvms {
         VirtualMachine vm = VirtualMachine.attach(d);
         try {
             Properties p = vm.getSystemProperties();
-            String job = p.getProperty("jobgov.job");
+            String job = p.getProperty(AgentStatus.JOB);
             if (job == null) {
                 return null;
             }
-            String status = p.getProperty("jobgov.agent.status", "run");
+            String status = p.getProperty(AgentStatus.STATUS, "run");
             String command = p.getProperty("sun.java.command", d.displayName());
             return new GovernedJvm(Long.parseLong(d.id()), job, status, command);
         } finally {

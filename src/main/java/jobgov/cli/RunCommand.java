@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import jobgov.agent.AgentStatus;
 import jobgov.job.Job;
 import jobgov.job.JobEvent;
 import jobgov.job.JobException;
@@ -195,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             // Visible to `jobgov list` and `jobgov status` like a JVM running the agent.
-            System.setProperty("jobgov.job", job.name());
+            System.setProperty(AgentStatus.JOB, job.name());
             Metrics counted = metricsOptions == null ? null : Metrics.count(metricsOptions);
             if (counted != null) {
                 resources.add(counted); // before the Job MBean, so its first events are counted

@@ -13,6 +13,7 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.job.Limit;
+import jobgov.job.ProcessInfo;
 
 /**
  * The backend of last resort: no kernel job at all. Processes are tracked with {@link ProcessHandle}
@@ -45,6 +46,12 @@ public final class DegradedBackend implements JobBackend {
      * Only kill-on-close, and that best-effort: the tree is killed when the job closes (normal exit,
      * SIGTERM, Ctrl-C), but nothing outside the governing JVM does it when that JVM is SIGKILLed.
      */
+    /** From /proc through the Linux backends' reader (a degraded job on Linux is still Linux): the command line as the process wrote its argv (not the JDK's resolved executable path). */
+    @Override
+    public Optional<ProcessInfo> process(long pid) {
+        return jobgov.linux.ProcessStat.read(pid); // empty where there is no /proc, as before
+    }
+
     @Override
     public Set<Limit> capabilities() {
         return Set.of(Limit.KILL_ON_CLOSE);

@@ -42,6 +42,11 @@ public final class Job implements AutoCloseable {
         return backend.name();
     }
 
+    /** The process {@code pid} as this job's backend reads it ({@link JobBackend#process}); empty when it is gone. */
+    public java.util.Optional<ProcessInfo> process(long pid) {
+        return backend.process(pid);
+    }
+
     public Set<Limit> capabilities() {
         return backend.capabilities();
     }

@@ -35,6 +35,15 @@ public interface JobBackend {
     }
 
     /**
+     * The process {@code pid} now, or empty when it is gone. Every backend answers for any process of this
+     * machine (a policy asks about its job's processes and their parents); the default is what the JDK's
+     * ProcessHandle tells.
+     */
+    default Optional<ProcessInfo> process(long pid) {
+        return ProcessInfo.fromProcessHandle(pid);
+    }
+
+    /**
      * Creates a job. Events are delivered to {@code events} from this backend's event thread; the
      * backend applies {@code spec.limits()} all-or-nothing before returning.
      */

@@ -15,6 +15,7 @@ import jobgov.job.JobBackend;
 import jobgov.job.JobEvent;
 import jobgov.job.JobSpec;
 import jobgov.job.Limit;
+import jobgov.job.ProcessInfo;
 
 /**
  * Jobs as cgroup v1 directories (memory, pids, cpu, cpuacct, cpuset, blkio, freezer), plus the v2 unified
@@ -85,6 +86,12 @@ public final class Cgroup1Backend implements JobBackend {
         // libc (JNA) is not probed here: loading it costs the agent's premain ~50-800 ms. Without it a job
         // still works: its event thread checks every tick, and per-process limits are refused on first use.
         return Optional.empty();
+    }
+
+    /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */
+    @Override
+    public Optional<ProcessInfo> process(long pid) {
+        return ProcessStat.read(pid);
     }
 
     @Override

@@ -14,6 +14,7 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobException;
 import jobgov.job.JobSpec;
 import jobgov.job.Limit;
+import jobgov.job.ProcessInfo;
 
 /**
  * Jobs as cgroups of the v2 unified hierarchy: modern systemd hosts (a delegated subtree, {@code Delegate=yes})
@@ -90,6 +91,12 @@ public final class Cgroup2Backend implements JobBackend {
         // libc (JNA) is not probed here: loading it costs the agent's premain ~50-800 ms. Without it a job
         // still works: its event thread checks every tick, and per-process limits are refused on first use.
         return Optional.empty();
+    }
+
+    /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */
+    @Override
+    public Optional<ProcessInfo> process(long pid) {
+        return ProcessStat.read(pid);
     }
 
     @Override

@@ -64,12 +64,12 @@ public final class PolicyJob {
         return job.pids();
     }
 
-    /** The job's processes other than this JVM, read from /proc. */
+    /** The job's processes other than this JVM, as the job's backend reads them. */
     public List<PolicyProcess> getProcesses() {
         List<PolicyProcess> out = new ArrayList<>();
         for (long pid : job.pids()) {
             if (pid != SELF) {
-                PolicyProcess.read(pid).ifPresent(out::add);
+                PolicyProcess.read(job, pid).ifPresent(out::add);
             }
         }
         return out;
@@ -183,7 +183,7 @@ public final class PolicyJob {
     private Set<Long> subtree(long root) {
         Map<Long, Long> parent = new HashMap<>();
         for (long p : members()) {
-            PolicyProcess.read(p).ifPresent(pp -> parent.put(pp.pid(), pp.parentPid()));
+            PolicyProcess.read(job, p).ifPresent(pp -> parent.put(pp.pid(), pp.parentPid()));
         }
         Map<Long, Integer> depthOf = new HashMap<>();
         for (long p : parent.keySet()) {
@@ -203,7 +203,7 @@ public final class PolicyJob {
         return tree;
     }
 
-    private static long readParent(long pid) {
-        return PolicyProcess.read(pid).map(PolicyProcess::parentPid).orElse(0L);
+    private long readParent(long pid) {
+        return PolicyProcess.read(job, pid).map(PolicyProcess::parentPid).orElse(0L);
     }
 }

@@ -1,57 +1,28 @@
 package jobgov.policy;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import jobgov.job.Job;
+import jobgov.job.ProcessInfo;
 
 /**
- * A process of a job as a policy sees it, read from /proc: {@code pid}, {@code parentPid},
- * {@code commandLine} (arguments joined by spaces), {@code cpuTime} (user + system),
+ * A process of a job as a policy sees it, read by the job's backend ({@link Job#process}): {@code pid},
+ * {@code parentPid}, {@code commandLine} (arguments joined by spaces), {@code cpuTime} (user + system),
  * {@code age} (wall time since it started) and {@code residentBytes}.
  */
 public record PolicyProcess(long pid, long parentPid, String commandLine, Duration cpuTime, Duration age, long residentBytes) {
-    private static final long TICKS_PER_SECOND = 100; // USER_HZ, fixed at 100 on every Linux ABI
-    private static final long PAGE_SIZE = 4096;
-
-    /** The process now, or empty when it is gone (or /proc is not there). */
-    public static Optional<PolicyProcess> read(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name is in parentheses and may itself contain ") "; fields follow the last ')'.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            long ppid = Long.parseLong(f[1]);
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            long startTicks = Long.parseLong(f[19]);
-            long rssPages = Long.parseLong(f[21]);
-            double uptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
-            long ageMillis = Math.max(0, Math.round(uptime * 1000) - startTicks * 1000 / TICKS_PER_SECOND);
-            return Optional.of(new PolicyProcess(pid, ppid, commandLine(pid), Duration.ofMillis(ticks * 1000 / TICKS_PER_SECOND),
-                    Duration.ofMillis(ageMillis), rssPages * PAGE_SIZE));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+    /** The process now, or empty when it is gone. */
+    public static Optional<PolicyProcess> read(Job job, long pid) {
+        return job.process(pid).map(PolicyProcess::of);
     }
 
-    /** /proc/PID/cmdline with the NULs as spaces; empty for a kernel thread, a zombie, or a process that is gone. */
-    public static String commandLine(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            int n = raw.length;
-            while (n > 0 && raw[n - 1] == 0) {
-                n--;
-            }
-            for (int i = 0; i < n; i++) {
-                if (raw[i] == 0) {
-                    raw[i] = ' ';
-                }
-            }
-            return new String(raw, 0, n, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+    static PolicyProcess of(ProcessInfo p) {
+        return new PolicyProcess(p.pid(), p.parentPid(), p.commandLine(), p.cpuTime(), p.age(), p.residentBytes());
+    }
+
+    /** The command line with arguments joined by spaces; empty for a kernel thread, a zombie, or a process that is gone. */
+    public static String commandLine(Job job, long pid) {
+        return job.process(pid).map(ProcessInfo::commandLine).orElse("");
     }
 
     /** The CPU time in milliseconds ({@code p.cpuMillis} in a policy). */

@@ -20,7 +20,6 @@ import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
-import jobgov.jmx.JobMBeans;
 import jobgov.job.Job;
 import jobgov.job.JobEvent;
 import jobgov.job.JobLimits;
@@ -35,6 +34,8 @@ import jobgov.job.Units;
  */
 public final class PolicyRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jobgov.policy");
+    /** Where sub-jobs are shown (the Job MBeans), found once. */
+    private static final List<PolicyViews> VIEWS = PolicyViews.installed();
     private static final long SELF = ProcessHandle.current().pid();
     private static final Duration MIN_SCRIPT_BUDGET = Duration.ofSeconds(5);
     private static final Duration SWEEP = Duration.ofSeconds(1);
@@ -271,14 +272,21 @@ public final class PolicyRuntime implements AutoCloseable {
 
     private SubJob createSubJob(String subName, JobLimits limits) {
         Job child = job.createChild(new JobSpec(subName, null, limits));
-        AutoCloseable mbean = null;
-        try {
-            mbean = JobMBeans.register(child);
-        } catch (UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.INFO, "policy " + name + ": sub-job " + subName + " has no Job MBean: " + e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "policy " + name + ": sub-job " + subName + ": Job MBean not registered: " + e);
+        List<AutoCloseable> published = new ArrayList<>();
+        for (PolicyViews view : VIEWS) {
+            try {
+                published.add(view.publish(child));
+            } catch (UnsupportedOperationException e) {
+                LOG.log(System.Logger.Level.INFO, "policy " + name + ": sub-job " + subName + " has no Job MBean: " + e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "policy " + name + ": sub-job " + subName + ": Job MBean not registered: " + e);
+            }
         }
+        AutoCloseable mbean = () -> {
+            for (AutoCloseable p : published) {
+                quietly(p);
+            }
+        };
         AutoCloseable events = child.subscribe(e -> enqueue(e, child));
         LOG.log(System.Logger.Level.INFO, "policy " + name + ": sub-job " + subName + " created (" + limits + ")");
         return new SubJob(child, new PolicyJob(child), mbean, events);
@@ -456,7 +464,7 @@ public final class PolicyRuntime implements AutoCloseable {
         if (pid == SELF || inSubJobs.contains(pid)) {
             return true;
         }
-        String command = PolicyProcess.commandLine(pid);
+        String command = PolicyProcess.commandLine(job, pid);
         if (command.isEmpty()) {
             return false;
         }

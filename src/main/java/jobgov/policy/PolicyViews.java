@@ -1,0 +1,27 @@
+package jobgov.policy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import jobgov.job.Job;
+
+/**
+ * What shows a policy's sub-jobs to people (the Job MBeans), seen from the policy: the policy creates a
+ * sub-job and hands it here, never knowing JMX (the views sit above the policy layer). The views are found
+ * through {@link ServiceLoader}, as the backends are, so every way a policy is loaded (the agent, {@code jobgov
+ * run}, a test) publishes its sub-jobs alike.
+ */
+public interface PolicyViews {
+    /**
+     * Publishes {@code subJob}; closing the result unpublishes it. Throws UnsupportedOperationException when
+     * the sub-job cannot be shown here (the policy goes on without it), any other RuntimeException on a failure.
+     */
+    AutoCloseable publish(Job subJob);
+
+    /** Every view on the class path of jobgov, in service-file order. */
+    static List<PolicyViews> installed() {
+        List<PolicyViews> all = new ArrayList<>();
+        ServiceLoader.load(PolicyViews.class, PolicyViews.class.getClassLoader()).forEach(all::add);
+        return all;
+    }
+}

@@ -9,15 +9,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.management.ObjectName;
-import jobgov.http.Jolokia;
-import jobgov.jmx.JobMBeans;
 import jobgov.job.Job;
 import jobgov.job.JobBackend;
 import jobgov.job.JobLimits;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.metrics.Metrics;
-import jobgov.policy.PolicyRuntime;
 
 /**
  * Governs the JVM the agent runs in: a job holding the JVM (and so every child it spawns), the option
@@ -44,10 +41,9 @@ final class Governor implements AgentMXBean {
     private final CountDownLatch background = new CountDownLatch(3);
     private volatile AgentOptions options;
     private volatile Job job;
-    private volatile AutoCloseable jobMBean;
+    /** The job's MBean, policy and Jolokia, wired as {@code jobgov run} wires them; null without a job. */
+    private volatile Governance governance;
     private volatile ObjectName agentMBean;
-    private volatile PolicyRuntime policy;
-    private volatile AutoCloseable jolokia;
     private volatile Metrics metrics;
     private volatile String policyState = "none";
     private volatile String jolokiaState = "none";
@@ -93,10 +89,11 @@ final class Governor implements AgentMXBean {
         if (job != null && attached) {
             adoptChildren(children);
         }
+        governance = new Governance(job); // Jolokia runs without a job too: it shows the Agent MBean's problems
         if (job != null) {
             countEvents(); // before the Job MBean: its first events are counted too
             try {
-                jobMBean = JobMBeans.register(job);
+                governance.publishJob();
             } catch (RuntimeException e) {
                 problem("Job MBean not registered: " + e.getMessage());
             }
@@ -245,12 +242,10 @@ final class Governor implements AgentMXBean {
         policyState = "loading";
         daemon("jobgov-policy", () -> {
             try {
-                PolicyRuntime p = PolicyRuntime.load(Path.of(options.policy()), job, options.policyOptions(job.name()));
-                if (closed) {
-                    p.close();
-                    return;
+                governance.loadPolicy(Path.of(options.policy()), options.policyOptions(job.name()));
+                if (governance.isClosed()) {
+                    return; // closed with the governance as the JVM shut down
                 }
-                policy = p;
                 policyState = "live";
             } catch (RuntimeException | LinkageError e) {
                 policyState = "failed";
@@ -269,12 +264,10 @@ final class Governor implements AgentMXBean {
         jolokiaState = "starting";
         daemon("jobgov-jolokia-start", () -> {
             try {
-                AutoCloseable server = Jolokia.start(options.jolokia());
-                if (closed) {
-                    server.close();
+                governance.startJolokia(options.jolokia());
+                if (governance.isClosed()) {
                     return;
                 }
-                jolokia = server;
                 jolokiaState = "live";
             } catch (Exception | LinkageError e) {
                 jolokiaState = "failed";
@@ -287,7 +280,7 @@ final class Governor implements AgentMXBean {
 
     private void countEvents() {
         if (!options.metrics().isEmpty()) {
-            attempt("metrics", () -> metrics = Metrics.count(options.metrics()));
+            attempt("metrics", () -> metrics = governance.add(Metrics.count(options.metrics())));
         }
     }
 
@@ -372,16 +365,12 @@ final class Governor implements AgentMXBean {
         }
     }
 
-    /** The shutdown hook: policy, Jolokia, MBeans, then the job (which kills the children if kill-on-close). */
+    /** The shutdown hook: the Agent MBean, then the governance (policy, Jolokia, Job MBean, metrics, then the job, which kills the children if kill-on-close). */
     synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        quietly(policy);
-        quietly(jolokia);
-        quietly(metrics);
-        quietly(jobMBean);
         if (agentMBean != null) {
             try {
                 ManagementFactory.getPlatformMBeanServer().unregisterMBean(agentMBean);
@@ -389,7 +378,12 @@ final class Governor implements AgentMXBean {
                 // unregistered already
             }
         }
-        quietly(job);
+        Governance g = governance;
+        if (g != null) {
+            g.close();
+        } else {
+            quietly(job);
+        }
     }
 
     private static void quietly(AutoCloseable c) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import jobgov.agent.AgentStatus;
+import jobgov.agent.Governance;
 import jobgov.job.Job;
 import jobgov.job.JobEvent;
 import jobgov.job.JobException;
@@ -25,9 +26,7 @@ import jobgov.job.LimitRefusedException;
 import jobgov.job.LimitSpec;
 import jobgov.job.Units;
 import jobgov.http.Jolokia;
-import jobgov.jmx.JobMBeans;
 import jobgov.metrics.Metrics;
-import jobgov.policy.PolicyRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -179,8 +178,8 @@ final class RunCommand implements Callable<Integer> {
 
         Set<Long> exited = ConcurrentHashMap.newKeySet();
         Map<String, Integer> hit = new java.util.concurrent.ConcurrentSkipListMap<>();
-        List<AutoCloseable> resources = new ArrayList<>();
-        Thread hook = new Thread(() -> closeAll(job, resources), "jobgov-run-shutdown");
+        Governance governance = new Governance(job);
+        Thread hook = new Thread(governance::close, "jobgov-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             job.subscribe(e -> {
@@ -197,11 +196,8 @@ final class RunCommand implements Callable<Integer> {
             });
             // Visible to `jobgov list` and `jobgov status` like a JVM running the agent.
             System.setProperty(AgentStatus.JOB, job.name());
-            Metrics counted = metricsOptions == null ? null : Metrics.count(metricsOptions);
-            if (counted != null) {
-                resources.add(counted); // before the Job MBean, so its first events are counted
-            }
-            register(job, resources);
+            Metrics counted = metricsOptions == null ? null : governance.add(Metrics.count(metricsOptions));
+            publish(governance); // after the counting starts, so the Job MBean's first events are counted
             if (counted != null) {
                 try {
                     counted.serve();
@@ -212,7 +208,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (jolokiaOptions != null) {
                 try {
-                    resources.add(Jolokia.start(jolokiaOptions));
+                    governance.startJolokia(jolokiaOptions);
                 } catch (RuntimeException e) {
                     err.println("jobgov run: --jolokia " + jolokia + " not started: " + Main.oneLine(e));
                     return ExitStatus.JOB_FAILED;
@@ -220,7 +216,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (policy != null) {
                 try {
-                    resources.add(PolicyRuntime.load(policy.toAbsolutePath(), job, policyOptions));
+                    governance.loadPolicy(policy.toAbsolutePath(), policyOptions);
                 } catch (LimitRefusedException e) {
                     err.println("jobgov run: --policy " + policy + ": " + PlatformWords.refusal(e, false));
                     return ExitStatus.JOB_FAILED;
@@ -268,13 +264,13 @@ final class RunCommand implements Callable<Integer> {
             }
             int code = timedOut ? TIMED_OUT : p.exitValue();
             awaitExitEvent(exited, p.pid());
-            closeAll(job, resources);
+            governance.close();
             if (!quiet) {
                 printEnd(err, code, timedOut ? p.exitValue() : code, hit);
             }
             return code;
         } finally {
-            closeAll(job, resources);
+            governance.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
@@ -424,9 +420,9 @@ final class RunCommand implements Callable<Integer> {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
-    private static void register(Job job, List<AutoCloseable> resources) {
+    private static void publish(Governance governance) {
         try {
-            resources.add(JobMBeans.register(job));
+            governance.publishJob();
         } catch (RuntimeException | LinkageError e) {
             // Without the Job MBean `jobgov status` cannot read this job; running the command matters more.
             System.getLogger("jobgov.cli").log(System.Logger.Level.DEBUG, "Job MBean not registered: " + e);
@@ -473,20 +469,5 @@ final class RunCommand implements Callable<Integer> {
                 return;
             }
         }
-    }
-
-    private static void closeAll(Job job, List<AutoCloseable> resources) {
-        synchronized (resources) {
-            for (int i = resources.size() - 1; i >= 0; i--) {
-                AutoCloseable r = resources.get(i);
-                try {
-                    r.close();
-                } catch (Exception e) {
-                    System.getLogger("jobgov.cli").log(System.Logger.Level.WARNING, "close failed: " + e);
-                }
-            }
-            resources.clear();
-        }
-        job.close();
     }
 }

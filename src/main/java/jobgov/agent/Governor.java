@@ -380,20 +380,7 @@ final class Governor implements AgentMXBean {
         }
         Governance g = governance;
         if (g != null) {
-            g.close();
-        } else {
-            quietly(job);
-        }
-    }
-
-    private static void quietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception | LinkageError e) {
-            System.getLogger("jobgov.agent").log(System.Logger.Level.WARNING, "jobgov: closing " + c + " failed: " + e);
+            g.close(); // null only when the start stopped before a job was made
         }
     }
 

@@ -5,11 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import jobgov.job.JobBackend;
+import jobgov.job.Jobs;
 
 /**
  * Jobs found through their cgroups: directories named {@code jobgov-NAME.PID} (PID = the governing
@@ -72,24 +76,17 @@ final class JobCgroups {
         }
     }
 
-    /** Mount points of cgroup and cgroup2 file systems, from /proc/self/mountinfo. */
+    /** The cgroup hierarchies' mount points, as the backends read them (each backend knows its platform's mounts). */
     private static List<Path> mounts() {
-        List<Path> out = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                int dash = line.indexOf(" - ");
-                if (dash < 0) {
-                    continue;
-                }
-                String fsType = line.substring(dash + 3).split(" ")[0];
-                if (fsType.equals("cgroup") || fsType.equals("cgroup2")) {
-                    out.add(Path.of(line.split(" ")[4].replace("\\040", " ")));
-                }
+        Set<Path> out = new LinkedHashSet<>();
+        for (JobBackend b : Jobs.backends()) {
+            try {
+                out.addAll(b.jobRoots());
+            } catch (RuntimeException e) {
+                // a backend that cannot read its mounts here has no jobs to show
             }
-        } catch (IOException e) {
-            // no procfs: no cgroups either
         }
-        return out;
+        return List.copyOf(out);
     }
 
     private static int count(Path procs) {

@@ -1,5 +1,7 @@
 package jobgov.job;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -41,6 +43,14 @@ public interface JobBackend {
      */
     default Optional<ProcessInfo> process(long pid) {
         return ProcessInfo.fromProcessHandle(pid);
+    }
+
+    /**
+     * Where jobs of this backend live on this machine as directories, to list them whoever made them (the
+     * mount points of the cgroup hierarchies); empty where a job is no directory (a Win32 job object).
+     */
+    default List<Path> jobRoots() {
+        return List.of();
     }
 
     /**

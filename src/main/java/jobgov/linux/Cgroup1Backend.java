@@ -88,6 +88,12 @@ public final class Cgroup1Backend implements JobBackend {
         return Optional.empty();
     }
 
+    /** Every mounted cgroup hierarchy (one mount of each; /proc/self/mountinfo read by {@link CgroupMounts}). */
+    @Override
+    public List<Path> jobRoots() {
+        return CgroupMounts.read().hierarchies().stream().map(Hierarchy::mountPoint).toList();
+    }
+
     /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */
     @Override
     public Optional<ProcessInfo> process(long pid) {

@@ -3,6 +3,7 @@ package jobgov.linux;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -91,6 +92,12 @@ public final class Cgroup2Backend implements JobBackend {
         // libc (JNA) is not probed here: loading it costs the agent's premain ~50-800 ms. Without it a job
         // still works: its event thread checks every tick, and per-process limits are refused on first use.
         return Optional.empty();
+    }
+
+    /** Every mounted cgroup hierarchy (one mount of each; /proc/self/mountinfo read by {@link CgroupMounts}). */
+    @Override
+    public List<Path> jobRoots() {
+        return CgroupMounts.read().hierarchies().stream().map(Hierarchy::mountPoint).toList();
     }
 
     /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */

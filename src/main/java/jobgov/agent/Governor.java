@@ -294,8 +294,8 @@ final class Governor implements AgentMXBean {
         daemon("jobgov-metrics-start", () -> {
             try {
                 m.serve();
-                if (closed) {
-                    quietly(m);
+                if (governance.isClosed()) {
+                    m.close(); // the governance closed it before it served: close what serve() just started
                 }
             } catch (RuntimeException | LinkageError e) {
                 problem("metrics not served: " + e.getMessage());

@@ -11,11 +11,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import jobgov.job.BackendJob;
-import jobgov.job.JobBackend;
 import jobgov.job.JobEvent;
 import jobgov.job.JobSpec;
 import jobgov.job.Limit;
-import jobgov.job.ProcessInfo;
 
 /**
  * Jobs as cgroup v1 directories (memory, pids, cpu, cpuacct, cpuset, blkio, freezer), plus the v2 unified
@@ -23,7 +21,7 @@ import jobgov.job.ProcessInfo;
  * can create cgroups under its own cgroup in the v1 memory and pids hierarchies (root, or a delegated tree).
  * Ranks below cgroup2: on a host with both, the unified hierarchy with controllers is the better tool.
  */
-public final class Cgroup1Backend implements JobBackend {
+public final class Cgroup1Backend implements CgroupBackend {
     /** The v1 controllers a job gets a directory in (when mounted). */
     static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "freezer");
 
@@ -86,18 +84,6 @@ public final class Cgroup1Backend implements JobBackend {
         // libc (JNA) is not probed here: loading it costs the agent's premain ~50-800 ms. Without it a job
         // still works: its event thread checks every tick, and per-process limits are refused on first use.
         return Optional.empty();
-    }
-
-    /** Every mounted cgroup hierarchy (one mount of each; /proc/self/mountinfo read by {@link CgroupMounts}). */
-    @Override
-    public List<Path> jobRoots() {
-        return CgroupMounts.read().hierarchies().stream().map(Hierarchy::mountPoint).toList();
-    }
-
-    /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */
-    @Override
-    public Optional<ProcessInfo> process(long pid) {
-        return ProcessStat.read(pid);
     }
 
     @Override

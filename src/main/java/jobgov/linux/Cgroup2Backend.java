@@ -3,19 +3,16 @@ package jobgov.linux;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import jobgov.job.BackendJob;
-import jobgov.job.JobBackend;
 import jobgov.job.JobEvent;
 import jobgov.job.JobException;
 import jobgov.job.JobSpec;
 import jobgov.job.Limit;
-import jobgov.job.ProcessInfo;
 
 /**
  * Jobs as cgroups of the v2 unified hierarchy: modern systemd hosts (a delegated subtree, {@code Delegate=yes})
@@ -24,7 +21,7 @@ import jobgov.job.ProcessInfo;
  * there. Ranks above cgroup1. On hybrid hosts (v1 controllers plus a controller-less unified tree, as on
  * these build machines) it steps aside for cgroup1.
  */
-public final class Cgroup2Backend implements JobBackend {
+public final class Cgroup2Backend implements CgroupBackend {
     /** The controllers without which the unified tree is no place for jobs. */
     static final Set<Cgroup2Controller> ESSENTIAL = EnumSet.of(Cgroup2Controller.MEMORY, Cgroup2Controller.PIDS);
 
@@ -92,18 +89,6 @@ public final class Cgroup2Backend implements JobBackend {
         // libc (JNA) is not probed here: loading it costs the agent's premain ~50-800 ms. Without it a job
         // still works: its event thread checks every tick, and per-process limits are refused on first use.
         return Optional.empty();
-    }
-
-    /** Every mounted cgroup hierarchy (one mount of each; /proc/self/mountinfo read by {@link CgroupMounts}). */
-    @Override
-    public List<Path> jobRoots() {
-        return CgroupMounts.read().hierarchies().stream().map(Hierarchy::mountPoint).toList();
-    }
-
-    /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */
-    @Override
-    public Optional<ProcessInfo> process(long pid) {
-        return ProcessStat.read(pid);
     }
 
     @Override

@@ -50,7 +50,7 @@ class KillTreeStrangerIT {
                 Process member = job.start(new ProcessBuilder("sleep", "1000." + (100 + attempt)));
                 try {
                     await().atMost(Duration.ofSeconds(10)).until(() -> job.pids().contains(member.pid())
-                            && PolicyProcess.commandLine(member.pid()).startsWith("sleep"));
+                            && PolicyProcess.commandLine(job, member.pid()).startsWith("sleep"));
                     Optional<Long> stranger;
                     CompletableFuture<Integer> killed;
                     try (SignalPause pause = new SignalPause()) {

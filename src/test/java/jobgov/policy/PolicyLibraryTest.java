@@ -89,7 +89,7 @@ class PolicyLibraryTest {
         processes.add(p);
         // The backend starts a small shell that joins the job's cgroups, then execs the command.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            String cmd = PolicyProcess.commandLine(p.pid());
+            String cmd = PolicyProcess.commandLine(job, p.pid());
             return !p.isAlive() || !cmd.isEmpty() && !cmd.contains("jobgov-start");
         });
         return p;
@@ -115,8 +115,8 @@ class PolicyLibraryTest {
     }
 
     /** CPU time (user + system) of one process, from /proc, in milliseconds. */
-    private static long cpuMillis(long pid) {
-        return PolicyProcess.read(pid).orElseThrow().getCpuMillis();
+    private long cpuMillis(long pid) {
+        return PolicyProcess.read(job, pid).orElseThrow().getCpuMillis();
     }
 
     @Test
@@ -260,7 +260,7 @@ class PolicyLibraryTest {
         Job batch = job.children().get(0);
         await().atMost(Duration.ofSeconds(10)).until(() -> batch.pids().size() == 1);
         long pid = batch.pids().get(0);
-        assertTrue(PolicyProcess.commandLine(pid).startsWith("sleep 300"));
+        assertTrue(PolicyProcess.commandLine(job, pid).startsWith("sleep 300"));
         assertEquals(32L << 20, read(cgroupDir(pid, "memory").resolve("memory.limit_in_bytes")));
         assertEquals(List.of("batch"), List.of(policy.mbean().getSubJobs()));
         policy.close();

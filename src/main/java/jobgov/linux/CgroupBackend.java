@@ -1,0 +1,22 @@
+package jobgov.linux;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import jobgov.job.JobBackend;
+import jobgov.job.ProcessInfo;
+
+/** What the two cgroup backends answer alike: where job cgroups live on this machine, and process facts from /proc. */
+interface CgroupBackend extends JobBackend {
+    /** Every mounted cgroup hierarchy (one mount of each; /proc/self/mountinfo read by {@link CgroupMounts}). */
+    @Override
+    default List<Path> jobRoots() {
+        return CgroupMounts.read().hierarchies().stream().map(Hierarchy::mountPoint).toList();
+    }
+
+    /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */
+    @Override
+    default Optional<ProcessInfo> process(long pid) {
+        return ProcessStat.read(pid);
+    }
+}

@@ -38,6 +38,12 @@ import jobgov.windows.JobInformation.JOBOBJECT_MEMORY_USAGE_INFORMATION;
 /**
  * One Win32 job object: a handle, its completion key on the backend's port, its parent (nested jobs),
  * and the limits last applied. Thread-safe for the calls {@link jobgov.job.Job} makes.
+ *
+ * <p>Why one file past 450 lines: membership, limit writes, counters and termination all run under the one
+ * handle lock ({@link #handleLock}: no call may use the handle after CloseHandle) and share the held member
+ * handles, and the kernel's rules for them cross-reference each other (a host inside the job, a nested job);
+ * what stands apart already is apart: the encoding of limits ({@link LimitEncoding}), the completion port
+ * ({@link CompletionPortPump}), its messages ({@link JobMessages}), attribution and process start.
  */
 final class WindowsJob implements BackendJob, JobMessages.JobFacts {
     private static final System.Logger LOG = System.getLogger("jobgov.windows");

@@ -75,6 +75,12 @@ public final class Cgroup2Backend implements CgroupBackend {
         }
         Path own = ownDir();
         if (own == null) {
+            if (unified.get().mountRoot().startsWith("/..")) {
+                return Optional.of("this process is in a cgroup namespace (/proc/self/cgroup says " + unified.get().ownPath() + ") but the cgroup v2 mount at "
+                        + mount + " is the one from outside it (its root shows as " + unified.get().mountRoot() + "), so jobgov cannot find its own cgroup "
+                        + "there: mount cgroup2 inside the namespace, as container runtimes do (by hand: unshare -Cm, then umount " + mount
+                        + " && mount -t cgroup2 cgroup2 " + mount + "), or run jobgov outside the namespace");
+            }
             return Optional.of("this process's cgroup (" + unified.get().ownPath() + ") is not visible under " + mount
                     + " (mount root " + unified.get().mountRoot() + ")");
         }

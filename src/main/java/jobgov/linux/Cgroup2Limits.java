@@ -156,11 +156,21 @@ public final class Cgroup2Limits {
                 done.add(w);
             } catch (IOException e) {
                 LimitRefusedException refused = new LimitRefusedException(w.limit(), "cgroup2", "the kernel rejected '" + w.value() + "' for "
-                        + job.resolve(w.file()) + " (" + e.getMessage() + "); the previous limits are back in force");
+                        + job.resolve(w.file()) + " (" + e.getMessage() + ")" + why(job, w) + "; the previous limits are back in force");
                 restore(job, done, before, refused);
                 throw refused;
             }
         }
+    }
+
+    /** The kernel rule a rejected write most likely broke, where one is known. */
+    private String why(Path job, Write w) {
+        if (w.file().equals("cpuset.cpus")) {
+            String parent = Cgroup2Counters.readOrEmpty(fs, job.getParent().resolve("cpuset.cpus.effective")).strip();
+            return ": a job's CPUs must be among its parent's (" + job.getParent().resolve("cpuset.cpus.effective") + ": "
+                    + (parent.isEmpty() ? "?" : parent) + ")";
+        }
+        return "";
     }
 
     private void restore(Path job, List<Write> done, Map<String, String> before, Exception failure) {

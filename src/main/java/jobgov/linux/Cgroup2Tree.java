@@ -18,7 +18,7 @@ import jobgov.job.JobException;
  * <p>The rules it follows (Documentation/admin-guide/cgroup-v2.rst): a cgroup only has the controllers its
  * parent lists in {@code cgroup.subtree_control}; a cgroup can only enable what is in its own
  * {@code cgroup.controllers}; and, except at the root, a cgroup that enables controllers for its children
- * cannot hold processes itself ("no internal processes"). So to give a job under PARENT the controllers
+ * cannot hold processes itself ("no internal processes"; a cgroup namespace's root is no exception). So to give a job under PARENT the controllers
  * it needs, the tree
  * <ol>
  *   <li>walks up from PARENT to the nearest cgroup that already has them (the delegated point) and enables
@@ -211,7 +211,7 @@ public final class Cgroup2Tree {
             if (want.isEmpty()) {
                 continue;
             }
-            if (!level.equals(mount) && !procs(level).isEmpty()) {
+            if (!kernelRoot(level) && !procs(level).isEmpty()) {
                 throw new JobException("cannot pass controller(s) " + Cgroup2Controller.names(want) + " down to " + parent + ": the ancestor "
                         + level + " holds processes, and cgroup v2 forbids enabling controllers there (no internal processes). "
                         + delegationHint(parent, want));
@@ -222,7 +222,7 @@ public final class Cgroup2Tree {
         Set<Cgroup2Controller> want = EnumSet.copyOf(needed);
         want.removeAll(subtreeControl(parent));
         Path leaf = parent.resolve(leafName);
-        if (!parent.equals(mount) && !procs(parent).isEmpty()) {
+        if (!kernelRoot(parent) && !procs(parent).isEmpty()) {
             moveToLeaf(parent, leaf, undo);
         }
         enableIn(parent, want, parent, leaf, undo);
@@ -288,6 +288,16 @@ public final class Cgroup2Tree {
             }
             fs.rmdir(leaf);
         }
+    }
+
+    /**
+     * Whether {@code cgroup} is the kernel's root cgroup, the one place where processes and enabled controllers
+     * may share a cgroup. The mount point is not always it: inside a cgroup namespace with its own cgroup2
+     * mount (a container) the mount shows the namespace's root, an ordinary cgroup. Only the kernel's root
+     * lacks {@code cgroup.events}.
+     */
+    private boolean kernelRoot(Path cgroup) {
+        return cgroup.equals(mount) && !fs.exists(cgroup.resolve("cgroup.events"));
     }
 
     static boolean isLeaf(Path cgroup) {

@@ -55,11 +55,12 @@ public record ProcessRlimits(Long addressSpaceBytes, Duration cpuTime) {
         StringBuilder b = new StringBuilder();
         if (addressSpaceBytes != null) {
             long kib = Math.max(1, addressSpaceBytes / 1024);
-            b.append(HARD ? "ulimit -H -v " + kib + " || exit 126; " : "").append("ulimit -S -v ").append(kib).append(" || exit 126; ");
+            // soft first: a hard limit below the current soft one is EINVAL (the shell sets -H alone)
+            b.append("ulimit -S -v ").append(kib).append(" || exit 126; ").append(HARD ? "ulimit -H -v " + kib + " || exit 126; " : "");
         }
         if (cpuTime != null) {
             long s = cpuSeconds(cpuTime);
-            b.append(HARD ? "ulimit -H -t " + (s + 1) + " || exit 126; " : "").append("ulimit -S -t ").append(s).append(" || exit 126; ");
+            b.append("ulimit -S -t ").append(s).append(" || exit 126; ").append(HARD ? "ulimit -H -t " + (s + 1) + " || exit 126; " : "");
         }
         return b.toString();
     }

@@ -41,11 +41,25 @@ public final class Watchdog implements AutoCloseable {
     private static final String MODE = "@mode@";
     private static final String SCRIPT = """
             mode=$1; killfile=$2; freezer=$3; n=$4; shift 4
-            while [ "$n" -gt 0 ]; do echo $$ > "$1" 2>/dev/null; shift; n=$((n-1)); done
+            home=-; while [ "$n" -gt 0 ]; do echo $$ > "$1" 2>/dev/null; home=$1; shift; n=$((n-1)); done
             while read -r line; do
               case "$line" in bye) exit 0 ;; kill|linger) mode=$line ;; esac
             done
             procs() { for d in "$@"; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null; done; }
+            untidy() {  # the JVM died in a jobgov-leaf.PID (cgroup v2): put its cgroup back as it was, as close() does
+              leaf=${home%/cgroup.procs}; parent=${leaf%/*}
+              case ${leaf##*/} in jobgov-leaf.*) ;; *) return ;; esac
+              while read -r p; do [ "$p" -lt $$ ] && return; done < "$home"   # the lowest-pid watchdog there does it
+              i=0; while [ $i -lt 100 ]; do
+                alone=1; while read -r p; do [ "$p" = $$ ] || alone=0; done < "$home"
+                [ $alone = 1 ] && break; sleep 0.1; i=$((i+1))
+              done
+              [ $alone = 1 ] || return
+              for d in "$parent"/*/; do case ${d%/} in "$parent"/jobgov-leaf.*) ;; *) return ;; esac; done
+              on=; read -r line < "$parent/cgroup.subtree_control"; for c in $line; do on="$c $on"; done
+              for c in $on; do echo "-$c" > "$parent/cgroup.subtree_control" || return; done
+              echo $$ > "$parent/cgroup.procs" && rmdir "$leaf"
+            }
             if [ "$mode" = kill ]; then
               i=0
               while [ -n "$(procs "$@")" ] && [ $i -lt 600 ]; do
@@ -66,7 +80,7 @@ public final class Watchdog implements AutoCloseable {
               if [ -z "$(procs "$@")" ]; then
                 for d in "$@"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
                 left=0; for d in "$@"; do [ -d "$d" ] && left=1; done
-                [ $left = 0 ] && exit 0
+                [ $left = 0 ] && { [ "$home" = - ] || untidy 2>/dev/null; exit 0; }
               fi
               sleep 1
             done

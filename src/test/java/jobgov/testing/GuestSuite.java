@@ -3,6 +3,8 @@ package jobgov.testing;
 import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClasspathRoots;
 
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Set;
@@ -22,17 +24,22 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  *
  * <p>{@code java -cp TEST-CLASSPATH jobgov.testing.GuestSuite [CLASS-NAME-REGEX...]}: the test classes under
  * {@code target/test-classes} whose names match (default: every {@code *Cgroup2KernelIT} and
- * {@code Cgroup2UnifiedKernelTest}), each test's outcome on one line, exit status 1 when one failed or none ran.
+ * {@code Cgroup2UnifiedKernelTest}), or {@code CLASS#METHOD...} for single tests; each test's outcome on one
+ * line, exit status 1 when one failed or none passed.
  */
 public final class GuestSuite {
     static final String[] DEFAULT = {".*Cgroup2KernelIT", ".*Cgroup2UnifiedKernelTest"};
 
     public static void main(String[] args) {
         String[] patterns = args.length > 0 ? args : DEFAULT;
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClasspathRoots(Set.of(Path.of(System.getProperty("jobgov.testClasses", "target/test-classes")))))
-                .filters(includeClassNamePatterns(patterns))
-                .build();
+        LauncherDiscoveryRequestBuilder b = LauncherDiscoveryRequestBuilder.request();
+        if (patterns[0].contains("#")) { // jobgov.linux.FooCgroup2KernelIT#method: just those tests
+            b.selectors(java.util.Arrays.stream(patterns).map(DiscoverySelectors::selectMethod).toList());
+        } else {
+            b.selectors(selectClasspathRoots(Set.of(Path.of(System.getProperty("jobgov.testClasses", "target/test-classes")))))
+                    .filters(includeClassNamePatterns(patterns));
+        }
+        LauncherDiscoveryRequest request = b.build();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
         LauncherFactory.create().execute(request, new Lines(), summary);
         TestExecutionSummary s = summary.getSummary();

@@ -61,6 +61,8 @@ class PolicyAgentIT {
         reader.start();
         try (PrintWriter in = new PrintWriter(host.getOutputStream(), true, StandardCharsets.UTF_8)) {
             await().atMost(patience).until(() -> lines.stream().anyMatch(l -> l.startsWith("ready")));
+            // the policy may be armed after main started (the agent waits for it at most 120 s): the hog waits for it
+            await().atMost(patience).until(() -> Files.readString(stderr).contains("governs job " + name));
             in.println("tree");
             await().atMost(patience).until(() -> lines.stream().anyMatch(l -> l.startsWith("tree ")));
             String tree = lines.stream().filter(l -> l.startsWith("tree ")).findFirst().orElseThrow().substring(5);

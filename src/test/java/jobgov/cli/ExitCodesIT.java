@@ -84,7 +84,11 @@ class ExitCodesIT {
         // 143 and 130 (the 128+N of jobgov itself stopped by SIGTERM or SIGINT): the job is closed, the code says which
         for (String[] signal : List.of(new String[] {"TERM", "143"}, new String[] {"INT", "130"})) {
             String name = "exit-" + signal[0].toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8);
-            Process p = new ProcessBuilder(Cli.command(List.of(), List.of(), "run", "-q", "--name", name, "--", "sleep", "300"))
+            // A JVM that starts with SIGINT ignored keeps it ignored (nohup semantics), and a test run started in the
+            // background of a non-interactive shell hands SIGINT ignored to every child: give jobgov the default.
+            List<String> command = new java.util.ArrayList<>(List.of("env", "--default-signal=INT,TERM"));
+            command.addAll(Cli.command(List.of(), List.of(), "run", "-q", "--name", name, "--", "sleep", "300"));
+            Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(tmp.resolve(name).toFile()).start();
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> !Cli.cgroupsNamed("jobgov-" + name + ".").isEmpty()

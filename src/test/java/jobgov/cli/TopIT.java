@@ -54,8 +54,15 @@ class TopIT {
                 "-cp", System.getProperty("jobgov.testClasses", "target/test-classes"), SleepingHost.class.getName(), "300")
                 .redirectErrorStream(true).start();
         started.add(host);
-        String ready = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        assertTrue(ready != null && ready.startsWith("ready"), "agent host: " + ready);
+        // JDK 24+ prints its native-access warning (JNA) on stderr before main: read on to the host's first word
+        BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder before = new StringBuilder();
+        String ready = out.readLine();
+        while (ready != null && !ready.startsWith("ready") && before.length() < 4096) {
+            before.append(ready).append('\n');
+            ready = out.readLine();
+        }
+        assertTrue(ready != null && ready.startsWith("ready"), "agent host: " + before + ready);
     }
 
     @Test

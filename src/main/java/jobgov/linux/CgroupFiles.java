@@ -51,7 +51,11 @@ public final class CgroupFiles {
 
     /** A number file ({@code max} or missing -> {@code dflt}). */
     public static long readLong(Path file, long dflt) {
-        String s = read(file);
+        return parseLong(read(file), dflt);
+    }
+
+    /** A number file's text; {@code max}, null, empty or not a number: {@code dflt}. */
+    static long parseLong(String s, long dflt) {
         if (s == null || s.isEmpty() || s.equals("max")) {
             return dflt;
         }
@@ -64,8 +68,12 @@ public final class CgroupFiles {
 
     /** A flat keyed file ({@code key value} per line: memory.stat, cpu.stat, cgroup.events, pids.events). */
     public static Map<String, Long> readKeyed(Path file) {
+        return parseKeyed(read(file));
+    }
+
+    /** A flat keyed file's text; null: empty. Values that are not numbers ("max") are not counters: left out. */
+    static Map<String, Long> parseKeyed(String s) {
         Map<String, Long> m = new TreeMap<>();
-        String s = read(file);
         if (s == null) {
             return m;
         }
@@ -75,7 +83,7 @@ public final class CgroupFiles {
                 try {
                     m.put(f[0], Long.parseLong(f[1]));
                 } catch (NumberFormatException ignored) {
-                    // not a number: not ours to read
+                    // not a number: not a counter
                 }
             }
         }

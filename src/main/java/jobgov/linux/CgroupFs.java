@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The few file operations the cgroup backends (v1 and v2) perform on cgroupfs. The kernel gives them their
@@ -48,35 +47,12 @@ public interface CgroupFs {
 
     /** A number file; {@code max}, missing or not a number: {@code dflt}. */
     default long number(Path file, long dflt) {
-        String s = text(file);
-        if (s == null || s.isEmpty() || s.equals("max")) {
-            return dflt;
-        }
-        try {
-            return Long.parseLong(s.split("\\s+")[0]);
-        } catch (NumberFormatException e) {
-            return dflt;
-        }
+        return CgroupFiles.parseLong(text(file), dflt);
     }
 
     /** A flat keyed file ({@code key value} per line: memory.stat, cpu.stat, cgroup.events, pids.events); missing: empty. */
     default Map<String, Long> keyed(Path file) {
-        Map<String, Long> m = new TreeMap<>();
-        String s = text(file);
-        if (s == null) {
-            return m;
-        }
-        for (String line : s.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length == 2) {
-                try {
-                    m.put(f[0], Long.parseLong(f[1]));
-                } catch (NumberFormatException ignored) {
-                    // not a number ("max"): not a counter
-                }
-            }
-        }
-        return m;
+        return CgroupFiles.parseKeyed(text(file));
     }
 
     /** The pids in {@code cgroup.procs} of {@code dir} and of every cgroup below it; a cgroup removed meanwhile has none. */

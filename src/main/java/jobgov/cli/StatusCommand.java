@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import jobgov.job.Units;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,15 +52,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Duration every;
-        try {
-            every = Units.parseDuration(interval);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--interval: " + e.getMessage());
-        }
-        if (every.toMillis() < 100) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--interval: at least 100ms, got " + interval);
-        }
+        Duration every = RefreshInterval.parse(spec.commandLine(), interval);
         String job = remote.job;
         return remote.run(spec.commandLine(), target, view -> {
             do {

@@ -77,15 +77,7 @@ final class TopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Duration every;
-        try {
-            every = Units.parseDuration(interval);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--interval: " + e.getMessage());
-        }
-        if (every.toMillis() < 100) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--interval: at least 100ms, got '" + interval + "'");
-        }
+        Duration every = RefreshInterval.parse(spec.commandLine(), interval);
         if (iterations != null && iterations < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--iterations: at least 1, got " + iterations);
         }

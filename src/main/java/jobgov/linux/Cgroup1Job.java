@@ -38,6 +38,8 @@ import jobgov.job.LimitRefusedException;
 final class Cgroup1Job implements BackendJob {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
     private static final long TICK_MILLIS = 100;
+    /** How long a start waits for the event thread to subscribe (it is armed within milliseconds unless the host is starved). */
+    private static final long ARMING_WAIT_MILLIS = 5000;
     private static final long SELF = ProcessHandle.current().pid();
     private static final int SIGXCPU = 24;
 
@@ -214,6 +216,7 @@ final class Cgroup1Job implements BackendJob {
     public Process start(ProcessBuilder command) {
         open();
         JobStart.checkExecutable(command);
+        loop.awaitArmed(ARMING_WAIT_MILLIS); // the connector then sees the command's very first forks and exits
         Process p = JobStart.start(command, dirs.all(), rlimits(limits), name, processes, () -> {
             if (!closed) {
                 loop.wake();

@@ -4,6 +4,8 @@ import com.sun.jna.Memory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import jobgov.job.EventThreadFailures;
 import jobgov.job.JobEvent;
@@ -39,6 +41,8 @@ public final class EventLoop implements AutoCloseable {
     /** Set by the event thread once its descriptors are open (and so JNA is loaded): from then on wake() writes the eventfd. */
     private volatile boolean armed;
     private volatile boolean stopping;
+    /** Counted down once arming is over, whether or not it succeeded. */
+    private final CountDownLatch armingDone = new CountDownLatch(1);
     private final EventThreadFailures failures;
 
     public EventLoop(String jobName, long tickMillis, Runnable check) {
@@ -132,6 +136,8 @@ public final class EventLoop implements AutoCloseable {
             } catch (Throwable e) {
                 pollable = false; // ticks only, reported
                 failures.failed(e);
+            } finally {
+                armingDone.countDown();
             }
             boolean first = true;
             while (!stopping) {
@@ -165,6 +171,19 @@ public final class EventLoop implements AutoCloseable {
                 closeFds();
             }
         }
+    }
+
+    /**
+     * Waits at most {@code millis} for the thread to finish arming (its descriptors and the arming actions, e.g. a
+     * process-events subscription): a command started after this has its first forks and exits seen. True when armed.
+     */
+    public boolean awaitArmed(long millis) {
+        try {
+            armingDone.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return armed;
     }
 
     /** Waits or checks that failed (and were survived) since the thread started. */

@@ -39,6 +39,8 @@ final class ProcessTracker {
     private final Set<Long> members = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Long, Integer> exitStatus = new ConcurrentHashMap<>();
     private volatile boolean connected;
+    // started processes whose end the JDK reported before the connector's exit message for them came
+    private final Set<Long> endedStarted = ConcurrentHashMap.newKeySet();
     // the machine's latest forks and exits of processes not (yet) known as members, bounded: see forked()
     private final java.util.Map<Long, java.util.List<Long>> recentForks = bounded();
     private final java.util.Map<Long, Integer> recentExits = bounded();
@@ -54,7 +56,7 @@ final class ProcessTracker {
     // event thread only: pids gone from cgroup.procs whose exit status has not come yet, since when
     private final java.util.Map<Long, Instant> awaitingStatus = new java.util.HashMap<>();
     /** How long a pid gone from the process list waits for its exit status from the connector before it is reported without one. */
-    private static final java.time.Duration STATUS_WAIT = java.time.Duration.ofMillis(250);
+    private static final java.time.Duration STATUS_WAIT = java.time.Duration.ofSeconds(1);
 
     /** A tracker that reads /proc/PID/cgroup of the hierarchy {@code hierarchyId} (0: unified) to tell an escape from an exit. */
     ProcessTracker(int hierarchyId, java.util.function.Supplier<java.nio.file.Path> jobDir) {
@@ -130,6 +132,9 @@ final class ProcessTracker {
         if (!members.remove(pid)) {
             recentExits.put(pid, status);
             return false;
+        }
+        if (endedStarted.remove(pid)) {
+            return false; // a started process whose exit the JDK reported already, with its code
         }
         exitStatus.put(pid, status);
         return true;
@@ -217,8 +222,7 @@ final class ProcessTracker {
             long pid = exit[0];
             int code = (int) exit[1];
             started.remove(pid);
-            exitStatus.remove(pid);
-            members.remove(pid);
+            startedEnded(pid);
             known.remove(pid);
             startTimes.remove(pid);
             if (escaped.remove(pid)) {
@@ -231,6 +235,20 @@ final class ProcessTracker {
                     : new JobEvent.ProcessExited(now, pid, code));
         }
         return joined;
+    }
+
+    /**
+     * A started process ended (the JDK's reaper said so). The connector may still be reading the forks it made
+     * before it ended (it lags the reaper under load): it stays a parent the job knows until the connector's own
+     * exit message for it, which then carries no news.
+     */
+    private synchronized void startedEnded(long pid) {
+        exitStatus.remove(pid);
+        if (connected && members.contains(pid)) {
+            endedStarted.add(pid);
+        } else {
+            members.remove(pid);
+        }
     }
 
     /** Whether a pid gone from the process list still waits for its exit status (the event thread should check again soon). */

@@ -14,6 +14,8 @@ import jobgov.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Processes the job did not start, as the kernel's process-events connector reports them (root here): their exit
@@ -52,13 +54,17 @@ class Cgroup1ProcEventsIT {
                 "every process's exit code is known: " + jobs.events);
     }
 
-    @Test
-    void aBurstOfShortProcessesLosesNone() throws Exception {
+    /** The shell that forks them ends before the connector has read all its forks (it lags the JDK's reaper): waiting for them or not. */
+    @ParameterizedTest
+    @ValueSource(strings = {"wait", "exit 0"})
+    void aBurstOfShortProcessesLosesNone(String end) throws Exception {
         Job job = jobs.create("burst", JobLimits.NONE);
         int n = 100;
-        Process p = jobs.start(job, "/bin/sh", "-c", "i=0; while [ $i -lt " + n + " ]; do (exit 3) & i=$((i+1)); done; wait");
+        Process p = jobs.start(job, "/bin/sh", "-c", "i=0; while [ $i -lt " + n + " ]; do (exit 3) & i=$((i+1)); done; " + end);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        await().atMost(Duration.ofSeconds(20)).until(() -> exitCodes().stream().filter(c -> c == 3).count() >= n);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertTrue(exitCodes().stream().filter(c -> c == 3).count() >= n,
+                "source " + job.eventSource() + ", exits " + exitCodes().size() + ", forks " + jobs.events(JobEvent.NewProcess.class).size()
+                        + ", exited " + jobs.events(JobEvent.ProcessExited.class).size() + ", connector overruns " + ProcConnector.get().lost()));
         await().atMost(Duration.ofSeconds(5)).until(() -> !jobs.events(JobEvent.ActiveProcessZero.class).isEmpty());
         assertEquals(n, exitCodes().stream().filter(c -> c == 3).count(), "each of the " + n + " subshells once");
         assertEquals(n + 1, jobs.events(JobEvent.NewProcess.class).size(), "the shell and its " + n + " subshells, each once");

@@ -183,7 +183,7 @@ final class ProcessTracker {
                 events.accept(new JobEvent.NewProcess(now, a));
             }
         }
-        members.addAll(current);
+        seed(current);
         for (long pid : current) {
             joined |= populatedBy.add(pid);
             if (known.add(pid)) {
@@ -193,7 +193,9 @@ final class ProcessTracker {
             }
         }
         for (Long pid : List.copyOf(known)) {
-            if (current.contains(pid)) {
+            if (current.contains(pid) || added.contains(pid)) {
+                // still in, or the connector queued its join after this tick took the joins (it can read a fork and
+                // the exit right after it in between): reported gone on the next tick, else it would be new again
                 continue;
             }
             // gone from cgroup.procs: exited, or alive elsewhere (escaped); a dying task still shows the job's cgroup
@@ -235,6 +237,19 @@ final class ProcessTracker {
                     : new JobEvent.ProcessExited(now, pid, code));
         }
         return joined;
+    }
+
+    /**
+     * The job's listed processes are members (those that joined before the connector did), except one whose exit
+     * the connector reported since the list was read: kept, that dead pid would make a stranger that reuses it a
+     * member, and its children would get the job's per-process limits.
+     */
+    private synchronized void seed(Set<Long> current) {
+        for (long pid : current) {
+            if (!exitStatus.containsKey(pid)) {
+                members.add(pid);
+            }
+        }
     }
 
     /**

@@ -52,8 +52,14 @@ final class HostJvm implements AutoCloseable {
 
     static HostJvm start(String agentOptions, List<String> jvmArgs, List<Path> extraClassPath, Map<String, String> env,
             String main, String... args) throws IOException {
+        return startOn(Path.of(System.getProperty("java.home")), agentOptions, jvmArgs, extraClassPath, env, main, args);
+    }
+
+    /** The same on the JDK at {@code javaHome} (not the one running the tests). */
+    static HostJvm startOn(Path javaHome, String agentOptions, List<String> jvmArgs, List<Path> extraClassPath, Map<String, String> env,
+            String main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(javaHome.resolve("bin/java").toString());
         cmd.add("-Xmx64m");
         cmd.add("-XX:TieredStopAtLevel=1");
         if (agentOptions != null) {

@@ -17,7 +17,9 @@ import picocli.CommandLine.Command;
                     + "SOURCE is agent, run or cgroup; STATUS is the agent's (governed, degraded, ungoverned), running, "
                     + "or stale for a cgroup whose governing process is gone (jobgov prune removes those). "
                     + "Command lines are cut to fit a line unless --wide is given.",
-            ""})
+            ""},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:listed (also when there is no job)", "2:bad flag"})
 final class ListCommand implements Callable<Integer> {
     private static final String FORMAT = "%-8s %-24s %-7s %-10s %9s  %s";
 

@@ -121,4 +121,33 @@ class ExitCodesIT {
         Cli.Result badLimit = Cli.run("set", nobody, "memory=lots");
         assertEquals(2, badLimit.code(), "a bad value is refused before anything is sent: " + badLimit);
     }
+
+    @Test
+    void attachListAndPruneExitAsTheirHelpSays() throws Exception {
+        Requirements.jobgovJar();
+        assertEquals(List.of("0", "1", "2"), helpCodes(Cli.run("attach", "--help").out()), "attach --help");
+        assertEquals(List.of("0", "1", "2"), helpCodes(Cli.run("prune", "--help").out()), "prune --help");
+        assertEquals(List.of("0", "2"), helpCodes(Cli.run("list", "--help").out()), "list --help");
+        for (String command : List.of("attach", "list", "prune")) {
+            Cli.Result bad = Cli.run(command, "--no-such-flag");
+            assertEquals(2, bad.code(), command + ": " + bad);
+            assertEquals(1, bad.errLines().size(), bad.toString());
+        }
+        assertEquals(2, Cli.run("attach", "not-a-pid").code(), "attach takes a pid");
+        Process sleeper = new ProcessBuilder("sleep", "60").start(); // a live process that is no JVM
+        try {
+            for (long pid : new long[] {sleeper.pid(), Long.MAX_VALUE}) {
+                Cli.Result notAJvm = Cli.run("attach", Long.toString(pid));
+                assertEquals(1, notAJvm.code(), "attach " + pid + ": " + notAJvm);
+                assertEquals(1, notAJvm.errLines().size(), notAJvm.toString());
+            }
+            assertTrue(sleeper.isAlive(), "attach leaves a process that is no JVM alone");
+        } finally {
+            sleeper.destroyForcibly().waitFor();
+        }
+        Cli.Result list = Cli.run("list");
+        assertEquals(0, list.code(), list.toString());
+        Cli.Result dryRun = Cli.run("prune", "--dry-run");
+        assertEquals(0, dryRun.code(), dryRun.toString());
+    }
 }

@@ -186,6 +186,7 @@ final class Cgroup1Job implements BackendJob {
 
             @Override
             public void overrun() {
+                processes.overrun();
                 loop.wake();
             }
         });

@@ -39,6 +39,7 @@ final class ProcessTracker {
     private final Set<Long> members = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Long, Integer> exitStatus = new ConcurrentHashMap<>();
     private volatile boolean connected;
+    private volatile boolean resync;
     // started processes whose end the JDK reported before the connector's exit message for them came
     private final Set<Long> endedStarted = ConcurrentHashMap.newKeySet();
     // the machine's latest forks and exits of processes not (yet) known as members, bounded: see forked()
@@ -63,15 +64,16 @@ final class ProcessTracker {
         this.escapes = (pid, start) -> outside(pid, start, hierarchyId, jobDir.get());
     }
 
-    /** A process the job put in (assign, or start once it has joined): NewProcess on the next tick, even if it is gone by then. */
+    /**
+     * A process the job put in (assign, or start once it has joined): NewProcess on the next tick, even if it is gone
+     * by then. The children an assigned process forked before it was moved stay where they are (outside the job):
+     * they are not adopted; those it forks from now on are, and the tick's process list finds any in between.
+     */
     synchronized void joined(long pid) {
         members.add(pid);
         seen.add(pid);
         added.add(pid);
-        java.util.List<Long> children = recentForks.remove(pid);
-        if (children != null) {
-            children.forEach(this::adopt);
-        }
+        recentForks.remove(pid);
     }
 
     /** A process the job started: its exit is reported with its code, not from the process list. */
@@ -90,11 +92,23 @@ final class ProcessTracker {
     }
 
     /**
+     * The connector lost messages (its receive buffer overran): a member whose exit was lost would stay one, and a
+     * stranger that reuses its pid would be taken for the job's. The next tick keeps as members only the listed ones.
+     */
+    void overrun() {
+        resync = true;
+    }
+
+    /**
      * A fork seen by the connector (its thread): a child of a member is a member (it starts in its parent's cgroups).
      *
      * @return whether {@code child} joined the job
      */
     synchronized boolean forked(long parent, long child) {
+        // a fork starts a pid's life: what an earlier process with that pid did (its exit, its forks) is not this one's
+        // (pids wrap within seconds under fork load; a stranger's status or children must never become the job's)
+        recentExits.remove(child);
+        recentForks.remove(child);
         if (!members.contains(parent)) {
             // the parent may become a member a moment later (a started shell forks before start() returns): remember
             recentForks.computeIfAbsent(parent, p -> new java.util.ArrayList<>()).add(child);
@@ -245,6 +259,10 @@ final class ProcessTracker {
      * member, and its children would get the job's per-process limits.
      */
     private synchronized void seed(Set<Long> current) {
+        if (resync) {
+            resync = false;
+            members.removeIf(pid -> !current.contains(pid) && !started.contains(pid));
+        }
         for (long pid : current) {
             if (!exitStatus.containsKey(pid)) {
                 members.add(pid);

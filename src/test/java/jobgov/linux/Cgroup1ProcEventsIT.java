@@ -64,10 +64,60 @@ class Cgroup1ProcEventsIT {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertTrue(exitCodes().stream().filter(c -> c == 3).count() >= n,
                 "source " + job.eventSource() + ", exits " + exitCodes().size() + ", forks " + jobs.events(JobEvent.NewProcess.class).size()
-                        + ", exited " + jobs.events(JobEvent.ProcessExited.class).size() + ", connector overruns " + ProcConnector.get().lost()));
+                        + ", exited " + jobs.events(JobEvent.ProcessExited.class).size() + ", connector overruns " + ProcConnector.get().lost()
+                        + ", events by type " + eventCounts() + ", new without an end " + unended()));
         await().atMost(Duration.ofSeconds(5)).until(() -> !jobs.events(JobEvent.ActiveProcessZero.class).isEmpty());
         assertEquals(n, exitCodes().stream().filter(c -> c == 3).count(), "each of the " + n + " subshells once");
         assertEquals(n + 1, jobs.events(JobEvent.NewProcess.class).size(), "the shell and its " + n + " subshells, each once");
+    }
+
+    /**
+     * Pids wrap (pid_max is 32768 here): a subshell that gets the pid of a stranger SIGKILLed a moment before reports
+     * its own status, never the stranger's (CI failure: 2 of 100 came as AbnormalExit). The kernel's next pid is set
+     * back (ns_last_pid) so that the job's burst reuses the strangers' pids.
+     */
+    @Test
+    void aBurstOnTheStrangersPidsReportsItsOwnStatuses() throws Exception {
+        Job job = jobs.create("reuse", JobLimits.NONE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> job.eventSource().contains("proc connector"));
+        int n = 100;
+        java.nio.file.Path lastPid = java.nio.file.Path.of("/proc/sys/kernel/ns_last_pid");
+        Process strangers = new ProcessBuilder("/bin/sh", "-c",
+                "i=0; while [ $i -lt " + n + " ]; do sh -c 'kill -KILL $$' & echo $!; i=$((i+1)); done; wait").start();
+        java.util.Set<Long> strangerPids = new java.util.HashSet<>();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(strangers.getInputStream()))) {
+            out.lines().map(Long::parseLong).forEach(strangerPids::add);
+        }
+        assertTrue(strangers.waitFor(30, TimeUnit.SECONDS));
+        // (a read of this sysctl at an offset is empty, so the value is written, never read back)
+        java.nio.file.Files.writeString(lastPid, Long.toString(java.util.Collections.min(strangerPids) - 2));
+        Process p = jobs.start(job, "/bin/sh", "-c", "i=0; while [ $i -lt " + n + " ]; do (exit 3) & i=$((i+1)); done; wait");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !jobs.events(JobEvent.ActiveProcessZero.class).isEmpty()
+                && exitCodes().stream().filter(c -> c == 3).count() >= n || !jobs.events(JobEvent.AbnormalExit.class).isEmpty());
+        long reused = jobs.events(JobEvent.NewProcess.class).stream().filter(e -> strangerPids.contains(e.pid())).count();
+        assertTrue(reused >= n / 2, "the burst reused the strangers' pids: " + reused + " of " + n);
+        assertEquals(List.of(), jobs.events(JobEvent.AbnormalExit.class), "no subshell reports a stranger's SIGKILL");
+        assertEquals(n, exitCodes().stream().filter(c -> c == 3).count(), "each subshell's own exit 3: " + eventCounts());
+    }
+
+    private java.util.Map<String, Long> eventCounts() {
+        return jobs.events.stream().collect(java.util.stream.Collectors.groupingBy(e -> e.getClass().getSimpleName(), java.util.TreeMap::new,
+                java.util.stream.Collectors.counting()));
+    }
+
+    private List<Long> unended() {
+        java.util.Set<Long> ended = new java.util.HashSet<>();
+        jobs.events.forEach(e -> {
+            if (e instanceof JobEvent.ProcessExited x) {
+                ended.add(x.pid());
+            } else if (e instanceof JobEvent.AbnormalExit x) {
+                ended.add(x.pid());
+            } else if (e instanceof JobEvent.ProcessEscaped x) {
+                ended.add(x.pid());
+            }
+        });
+        return jobs.events(JobEvent.NewProcess.class).stream().map(JobEvent.NewProcess::pid).filter(pid -> !ended.contains(pid)).toList();
     }
 
     private List<Integer> exitCodes() {

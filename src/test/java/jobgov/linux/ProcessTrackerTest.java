@@ -1,0 +1,78 @@
+package jobgov.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import jobgov.job.JobEvent;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tracker's bookkeeping fed the connector's messages in the kernel's order, where pids are reused: nothing an
+ * earlier process with the same pid did may become the job's. The pids are above any pid_max (no /proc entry), so no
+ * real process is touched; the connector itself is exercised against the kernel by Cgroup1ProcEventsIT.
+ */
+class ProcessTrackerTest {
+    private static final long SHELL = 5_000_001L;
+    private static final long REUSED = 5_000_002L;
+    private static final long STRANGER_CHILD = 5_000_003L;
+    private static final long OTHER = 5_000_004L;
+
+    private final ProcessTracker tracker = new ProcessTracker(0, () -> Path.of("/sys/fs/cgroup/no-such-job"));
+    private final List<JobEvent> events = new ArrayList<>();
+
+    private void tick() {
+        tracker.tick(Set.of(), Instant.now(), events::add);
+    }
+
+    @Test
+    void aPidAStrangerEndedWithIsReportedWithTheMembersOwnStatus() {
+        tracker.connected();
+        tracker.exited(REUSED, 9); // a stranger with this pid was SIGKILLed a moment ago
+        tracker.starting(SHELL);
+        assertTrue(tracker.forked(SHELL, REUSED), "a member's child is a member");
+        assertTrue(tracker.exited(REUSED, 3 << 8), "its exit is the job's news");
+        tick();
+        assertEquals(List.of(new JobEvent.ProcessExited(events.get(1).time(), REUSED, 3)), events.subList(1, 2), events.toString());
+        assertTrue(events.get(0) instanceof JobEvent.NewProcess n && n.pid() == REUSED, events.toString());
+    }
+
+    @Test
+    void childrenAnEarlierProcessWithTheStartedPidForkedAreNotAdopted() {
+        tracker.connected();
+        tracker.forked(OTHER, SHELL);          // an earlier process got the pid the job's shell will have ...
+        tracker.forked(SHELL, STRANGER_CHILD); // ... and forked a child that lives on outside the job
+        // its exit was lost (a receive-buffer overrun); the pid is reused by the process the job starts
+        tracker.forked(1, SHELL);
+        tracker.starting(SHELL);
+        tick();
+        assertTrue(events.stream().noneMatch(e -> e instanceof JobEvent.NewProcess n && n.pid() == STRANGER_CHILD), events.toString());
+        assertFalse(tracker.exited(STRANGER_CHILD, 0), "the stranger's end is not the job's");
+    }
+
+    @Test
+    void anAssignedProcessBringsNotTheChildrenItForkedBeforeItWasMoved() {
+        tracker.connected();
+        tracker.forked(OTHER, STRANGER_CHILD); // forked while OTHER was outside the job: it stays outside
+        tracker.joined(OTHER);
+        tick();
+        assertTrue(events.stream().noneMatch(e -> e instanceof JobEvent.NewProcess n && n.pid() == STRANGER_CHILD), events.toString());
+        assertFalse(tracker.exited(STRANGER_CHILD, 0));
+        assertTrue(tracker.forked(OTHER, REUSED), "what it forks once in is the job's");
+    }
+
+    @Test
+    void aMemberWhoseExitAnOverrunLostIsNoLongerOneOnTheNextTick() {
+        tracker.connected();
+        tracker.joined(OTHER);
+        tick();
+        tracker.overrun(); // OTHER's exit was among the lost messages; a stranger now has its pid
+        tick();
+        assertFalse(tracker.forked(OTHER, STRANGER_CHILD), "the stranger's child is not the job's");
+    }
+}

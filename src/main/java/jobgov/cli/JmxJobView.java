@@ -68,6 +68,12 @@ final class JmxJobView implements JobView {
         String name = (String) server.getAttribute(n, "Name");
         String backend = (String) server.getAttribute(n, "Backend");
         String location = (String) server.getAttribute(n, "Location");
+        String eventSource;
+        try {
+            eventSource = (String) server.getAttribute(n, "EventSource");
+        } catch (javax.management.AttributeNotFoundException e) {
+            eventSource = ""; // a JVM governed by an older jobgov
+        }
         String limits = (String) server.getAttribute(n, "LimitSpec");
         CompositeData c = (CompositeData) server.getAttribute(n, "Counters");
         Map<String, Long> counters = new LinkedHashMap<>();
@@ -82,7 +88,7 @@ final class JmxJobView implements JobView {
         for (long x : pids) {
             p.add(x);
         }
-        return new JobSnapshot(name, backend, location, limits, counters, p);
+        return new JobSnapshot(name, backend, location, eventSource, limits, counters, p);
     }
 
     @Override

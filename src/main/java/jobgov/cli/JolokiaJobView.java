@@ -50,7 +50,7 @@ final class JolokiaJobView implements JobView {
                     counters.put(rc.getName(), j.counters().get(rc.getName()));
                 }
             }
-            out.add(new JobSnapshot(j.name(), j.backend(), j.location(), j.limitSpec(), counters, j.pids()));
+            out.add(new JobSnapshot(j.name(), j.backend(), j.location(), j.eventSource(), j.limitSpec(), counters, j.pids()));
         }
         return out;
     }

@@ -27,6 +27,9 @@ final class StatusReport {
             sb.append("job       ").append(j.name()).append('\n');
             sb.append("backend   ").append(j.backend()).append('\n');
             sb.append("location  ").append(j.location()).append('\n');
+            if (!j.eventSource().isEmpty()) {
+                sb.append("events    ").append(j.eventSource()).append('\n');
+            }
             sb.append("limits    ").append(j.limitSpec() == null || j.limitSpec().isEmpty() ? "none" : j.limitSpec()).append('\n');
             sb.append("counters\n");
             for (Map.Entry<String, Long> c : j.counters().entrySet()) {
@@ -56,6 +59,7 @@ final class StatusReport {
             o.put("name", j.name());
             o.put("backend", j.backend());
             o.put("location", j.location());
+            o.put("eventSource", j.eventSource());
             o.put("limits", j.limitSpec() == null ? "" : j.limitSpec());
             Map<String, Object> counters = new java.util.LinkedHashMap<>();
             j.counters().forEach((k, v) -> counters.put(k, v < 0 ? null : v));

@@ -205,6 +205,12 @@ final class DegradedJob implements BackendJob {
         return new DegradedJob(spec, childEvents, this);
     }
 
+    /** Where the job's process events come from (MBean attribute EventSource, status): a sweep, nothing from a kernel. */
+    @Override
+    public String eventSource() {
+        return "/proc every " + SWEEP_MILLIS + " ms";
+    }
+
     @Override
     public String location() {
         return "no kernel job: processes tracked with ProcessHandle (degraded)";

@@ -8,6 +8,6 @@ import java.util.Map;
  *
  * @param counters the Counters composite by item name (e.g. {@code totalUserTimeMillis}), in the server's order
  */
-public record RemoteJob(String name, String backend, String location, String limitSpec, Map<String, Long> counters,
+public record RemoteJob(String name, String backend, String location, String eventSource, String limitSpec, Map<String, Long> counters,
         List<Long> pids) {
 }

@@ -23,7 +23,7 @@ import org.jolokia.json.parser.JSONParser;
  * {@code jobgov status --url} shows, without JMX RMI. One pattern read per call fetches every job.
  */
 public final class RemoteJobs {
-    private static final String ATTRIBUTES = "[\"Name\",\"Backend\",\"Location\",\"LimitSpec\",\"Counters\",\"ProcessIds\"]";
+    private static final String ATTRIBUTES = "[\"Name\",\"Backend\",\"Location\",\"EventSource\",\"LimitSpec\",\"Counters\",\"ProcessIds\"]";
 
     private final URI url;
     private final String user;
@@ -121,7 +121,7 @@ public final class RemoteJobs {
             if (a.get("ProcessIds") instanceof List<?> l) {
                 l.forEach(p -> pids.add(((Number) p).longValue()));
             }
-            jobs.add(new RemoteJob(text(a.get("Name")), text(a.get("Backend")), text(a.get("Location")),
+            jobs.add(new RemoteJob(text(a.get("Name")), text(a.get("Backend")), text(a.get("Location")), text(a.get("EventSource")),
                     text(a.get("LimitSpec")), counters, List.copyOf(pids)));
         });
         return jobs;

@@ -25,6 +25,7 @@ final class DescribedJob extends StandardEmitterMBean {
             Map.entry("Name", "The job's name (also its cgroup directory / Win32 job object name)"),
             Map.entry("Backend", "The mechanism governing the job: windows, cgroup2, cgroup1 or degraded (no kernel enforcement, limits refused)"),
             Map.entry("Location", "Where the job lives: cgroup paths or the job object name"),
+            Map.entry("EventSource", "Where the job's process and limit events come from: kernel notifications, or a polling tick and its period"),
             Map.entry("ProcessIds", "The pids in the job now"),
             Map.entry("ActiveProcesses", "Processes in the job now (-1 = not readable here)"),
             Map.entry("TotalProcesses", "Processes that have been in the job since it was created (-1 = not readable here)"),

@@ -12,6 +12,9 @@ public interface JobMXBean {
 
     String getLocation();
 
+    /** Where the job's process and limit events come from: kernel notifications, or a polling tick with its period. */
+    String getEventSource();
+
     long[] getProcessIds();
 
     long getActiveProcesses();

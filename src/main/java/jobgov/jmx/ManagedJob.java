@@ -28,6 +28,7 @@ final class ManagedJob implements JobMXBean {
     @Override public String getName() { return job.name(); }
     @Override public String getBackend() { return job.backend(); }
     @Override public String getLocation() { return call(job::location); }
+    @Override public String getEventSource() { return call(job::eventSource); }
     @Override public long[] getProcessIds() { return pids(); }
     @Override public long getActiveProcesses() { return counter(JobCounter.ACTIVE_PROCESSES); }
     @Override public long getTotalProcesses() { return counter(JobCounter.TOTAL_PROCESSES); }

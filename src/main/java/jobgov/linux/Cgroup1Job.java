@@ -63,7 +63,7 @@ final class Cgroup1Job implements BackendJob {
     private final ConcurrentLinkedQueue<JobEvent> pending = new ConcurrentLinkedQueue<>();
     private volatile long limitKills;
     private volatile AutoCloseable connection;
-    private volatile String eventSource = "cgroup.procs every 100 ms, inotify, eventfd";
+    private volatile boolean connectorSubscribed;
     private final java.util.concurrent.atomic.AtomicLong peakProcessBytes = new java.util.concurrent.atomic.AtomicLong();
     // per-process peak sampling, asked for by a counters() read and done on the event thread
     private volatile boolean peakAsked;
@@ -190,13 +190,15 @@ final class Cgroup1Job implements BackendJob {
                 loop.wake();
             }
         });
-        eventSource = "netlink proc connector, inotify, eventfd";
+        connectorSubscribed = true;
     }
 
     /** Where the job's process and limit events come from (MBean attribute EventSource, status). */
     @Override
     public String eventSource() {
-        return eventSource;
+        // what is true now: before the event thread has armed, and where libc is out of reach, only the tick runs
+        String processes = connectorSubscribed ? "netlink proc connector, cgroup.procs every 100 ms" : "cgroup.procs every 100 ms";
+        return loop.armed() ? processes + ", inotify, eventfd" : processes;
     }
 
     /** The job's directory for a v1 controller (or null when not mounted). */

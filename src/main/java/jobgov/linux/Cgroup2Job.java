@@ -333,6 +333,12 @@ final class Cgroup2Job implements BackendJob {
         return new Cgroup2Job(backend, dir, spec, true, childEvents);
     }
 
+    /** Where the job's process and limit events come from (MBean attribute EventSource, status); no connector on cgroup2 yet. */
+    @Override
+    public String eventSource() {
+        return loop.armed() ? "cgroup.procs every " + TICK_MILLIS + " ms, inotify" : "cgroup.procs every " + TICK_MILLIS + " ms";
+    }
+
     @Override
     public String location() {
         return "unified=" + dir;

@@ -186,6 +186,11 @@ public final class EventLoop implements AutoCloseable {
         return armed;
     }
 
+    /** Whether the thread sleeps on the kernel's notifications (inotify, eventfds) rather than on its tick alone. */
+    public boolean armed() {
+        return armed;
+    }
+
     /** Waits or checks that failed (and were survived) since the thread started. */
     public long failures() {
         return failures.failures();

@@ -747,6 +747,12 @@ final class WindowsJob implements BackendJob, JobMessages.JobFacts {
         return using(() -> create(backend, spec, childEvents, this));
     }
 
+    /** Where the job's events come from (MBean attribute EventSource, status): the kernel posts them to the job's port. */
+    @Override
+    public String eventSource() {
+        return "job object completion port";
+    }
+
     @Override
     public String location() {
         return "job object " + objectName;

@@ -35,6 +35,7 @@ class AgentWithoutJnaIT {
             MBeanServerConnection jmx = host.jmx().getMBeanServerConnection();
             ObjectName job = new ObjectName("jobgov:type=Job,name=" + jobName);
             assertEquals("memory=256m", jmx.getAttribute(job, "LimitSpec"));
+            assertEquals("cgroup.procs every 100 ms", jmx.getAttribute(job, "EventSource"), "no libc: the tick alone, and the MBean says so");
             List<Path> dirs = new ArrayList<>();
             for (String part : ((String) jmx.getAttribute(job, "Location")).split(" ")) {
                 dirs.add(Path.of(part.substring(part.indexOf('=') + 1)));

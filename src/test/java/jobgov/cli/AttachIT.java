@@ -114,6 +114,7 @@ class AttachIT {
         assertEquals(0, status.code(), status::toString);
         assertTrue(status.out().contains("job       " + name + "\n"), status::toString);
         assertTrue(status.out().contains("\nbackend   "), status::toString);
+        assertTrue(status.out().contains("\nevents    netlink proc connector, "), status::toString);
         assertTrue(status.out().contains("totalProcesses"), status::toString);
         assertTrue(status.out().lines().anyMatch(l -> l.matches("\\s+" + child + "\\s+.*sleep 300")), "the child moved into the job: " + status);
         assertTrue(status.out().lines().anyMatch(l -> l.matches("\\s+" + host.pid() + "\\s+.*SleepingHost.*")), status::toString);

@@ -63,7 +63,6 @@ final class Cgroup1Job implements BackendJob {
     private final ConcurrentLinkedQueue<JobEvent> pending = new ConcurrentLinkedQueue<>();
     private volatile long limitKills;
     private volatile AutoCloseable connection;
-    private volatile boolean connectorSubscribed;
     private final java.util.concurrent.atomic.AtomicLong peakProcessBytes = new java.util.concurrent.atomic.AtomicLong();
     // per-process peak sampling, asked for by a counters() read and done on the event thread
     private volatile boolean peakAsked;
@@ -157,47 +156,19 @@ final class Cgroup1Job implements BackendJob {
         return bases;
     }
 
-    /**
-     * Subscribes to the process-events connector (on the event thread, once libc is loaded): a member's fork makes the
-     * child a member with its per-process rlimits and OOM score at once (not a tick later), and every member's exit
-     * comes with its exit code or signal. Without the connector the job keeps its cgroup.procs tracking alone.
-     */
+    /** Subscribes to the process-events connector ({@link ConnectorFeed}); without it the job keeps its tick alone. */
     private void connect() {
-        ProcConnector c = ProcConnector.get();
-        if (c == null || closed) {
+        if (closed) {
             return;
         }
-        processes.connected();
-        connection = c.subscribe(new ProcConnector.Listener() {
-            @Override
-            public void forked(long parentPid, long child) {
-                if (processes.forked(parentPid, child)) {
-                    HostProcess.newcomer(child, rlimits(limits));
-                    loop.wake();
-                }
-            }
-
-            @Override
-            public void exited(long pid, int status) {
-                if (processes.exited(pid, status)) {
-                    loop.wake();
-                }
-            }
-
-            @Override
-            public void overrun() {
-                processes.overrun();
-                loop.wake();
-            }
-        });
-        connectorSubscribed = true;
+        connection = ConnectorFeed.subscribe(processes, () -> rlimits(limits), loop::wake);
     }
 
     /** Where the job's process and limit events come from (MBean attribute EventSource, status). */
     @Override
     public String eventSource() {
         // what is true now: before the event thread has armed, and where libc is out of reach, only the tick runs
-        String processes = connectorSubscribed ? "netlink proc connector, cgroup.procs every 100 ms" : "cgroup.procs every 100 ms";
+        String processes = connection != null ? "netlink proc connector, cgroup.procs every 100 ms" : "cgroup.procs every 100 ms";
         return loop.armed() ? processes + ", inotify, eventfd" : processes;
     }
 
@@ -457,14 +428,7 @@ final class Cgroup1Job implements BackendJob {
             LOG.log(System.Logger.Level.WARNING, "job " + name + ": close could not empty the job: " + e.getMessage());
         } finally {
             closed = true;
-            AutoCloseable c = connection;
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // a list removal
-                }
-            }
+            ConnectorFeed.close(connection);
             loop.close();
         }
         boolean removed = dirs.remove(System.nanoTime() + 3_000_000_000L);

@@ -28,8 +28,9 @@ import jobgov.linux.CgroupGuard.Operation;
  * with the controllers its limits need, limits written by {@link Cgroup2Limits}.
  *
  * <p>Events: one {@link EventLoop} thread with inotify on {@code cgroup.events}, {@code memory.events} and
- * {@code pids.events} (see {@link Cgroup2Events}) and a 100 ms tick for the process list (NewProcess /
- * ProcessExited; exit codes for processes started through {@link #start}), job time and notification limits.
+ * {@code pids.events} (see {@link Cgroup2Events}); forks and exits with their statuses from the process-events
+ * connector where it can be had ({@link ConnectorFeed}: root); a 100 ms tick for the process list (what the
+ * connector cannot see, and all of it without the connector), job time and notification limits.
  *
  * <p>Terminate: {@code cgroup.kill}, which takes double-forked processes too. Keep-host, as in cgroup1: when
  * this process is inside the job (the Java agent governs its own JVM), no {@code cgroup.kill}: every other
@@ -38,6 +39,8 @@ import jobgov.linux.CgroupGuard.Operation;
 final class Cgroup2Job implements BackendJob {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
     private static final long TICK_MILLIS = 100;
+    /** How long a start waits for the event thread's connector subscription (it comes within ms unless JNA loads slowly). */
+    private static final long ARMING_WAIT_MILLIS = 5000;
     private static final long SELF = ProcessHandle.current().pid();
 
     private final Cgroup2Backend backend;
@@ -51,6 +54,7 @@ final class Cgroup2Job implements BackendJob {
     private final Cgroup2Limits writer;
     private final Cgroup2Events events;
     private final EventLoop loop;
+    private volatile AutoCloseable connection;
     private final Watchdog watchdog;
     private final CgroupKill kill;
     private volatile JobLimits limits = JobLimits.NONE;
@@ -81,6 +85,7 @@ final class Cgroup2Job implements BackendJob {
         try {
             this.events = new Cgroup2Events(tree.fs(), dir);
             l = new EventLoop(name, TICK_MILLIS, this::check, listener);
+            l.onArm(this::connect); // on the event thread: job creation does not load JNA
             for (String file : Cgroup2Events.WATCHED) {
                 if (tree.fs().exists(dir.resolve(file))) {
                     l.watch(dir.resolve(file));
@@ -159,10 +164,18 @@ final class Cgroup2Job implements BackendJob {
         loop.wake();
     }
 
+    /** Subscribes to the process-events connector ({@link ConnectorFeed}); without it the job keeps its tick alone. */
+    private void connect() {
+        if (!closed) {
+            connection = ConnectorFeed.subscribe(processes, () -> rlimits(limits), loop::wake);
+        }
+    }
+
     @Override
     public Process start(ProcessBuilder command) {
         open();
         JobStart.checkExecutable(command);
+        loop.awaitArmed(ARMING_WAIT_MILLIS); // the connector then sees the command's very first forks and exits
         Process p = JobStart.start(command, List.of(dir), rlimits(limits), name, processes, () -> {
             if (!closed) {
                 loop.wake();
@@ -333,10 +346,11 @@ final class Cgroup2Job implements BackendJob {
         return new Cgroup2Job(backend, dir, spec, true, childEvents);
     }
 
-    /** Where the job's process and limit events come from (MBean attribute EventSource, status); no connector on cgroup2 yet. */
+    /** Where the job's process and limit events come from (MBean attribute EventSource, status). */
     @Override
     public String eventSource() {
-        return loop.armed() ? "cgroup.procs every " + TICK_MILLIS + " ms, inotify" : "cgroup.procs every " + TICK_MILLIS + " ms";
+        String processes = (connection != null ? "netlink proc connector, " : "") + "cgroup.procs every " + TICK_MILLIS + " ms";
+        return loop.armed() ? processes + ", inotify" : processes;
     }
 
     @Override
@@ -361,6 +375,7 @@ final class Cgroup2Job implements BackendJob {
             LOG.log(System.Logger.Level.WARNING, "job " + name + ": close could not empty the job: " + e.getMessage());
         } finally {
             closed = true;
+            ConnectorFeed.close(connection);
             loop.close();
         }
         tree.remove(placement);

@@ -74,6 +74,22 @@ class ProcessCgroup2KernelIT {
         return out.strip();
     }
 
+    /** As root the connector feeds the cgroup2 job too: grandchildren's exit codes and signals, and a burst of 100 processes each shorter than a tick. */
+    @Test
+    void theConnectorReportsGrandchildrensCodesAndSignalsAndABurstLosesNone() throws Exception {
+        Requirements.require(ProcConnector.available(), "the netlink process-events connector (root, CONFIG_PROC_EVENTS)");
+        Job j = job(JobLimits.NONE);
+        await().atMost(PATIENCE).until(() -> j.eventSource().startsWith("netlink proc connector, "));
+        Process p = start(j, "(exit 7) & sh -c 'kill -KILL $$' & wait; i=0; while [ $i -lt 100 ]; do (exit 3) & i=$((i+1)); done; wait");
+        output(p);
+        await().atMost(PATIENCE).until(() -> events(JobEvent.ProcessExited.class).stream().filter(e -> Integer.valueOf(3).equals(e.exitCode())).count() >= 100
+                && events(JobEvent.ProcessExited.class).stream().anyMatch(e -> Integer.valueOf(7).equals(e.exitCode()))
+                && !events(JobEvent.AbnormalExit.class).isEmpty());
+        assertEquals(9, events(JobEvent.AbnormalExit.class).get(0).signal(), events.toString());
+        assertEquals(100, events(JobEvent.ProcessExited.class).stream().filter(e -> Integer.valueOf(3).equals(e.exitCode())).count(), "each subshell once");
+        assertTrue(events(JobEvent.ProcessExited.class).stream().allMatch(e -> e.exitCode() != null), "every exit code is known: " + events);
+    }
+
     @Test
     void processMemoryIsEachProcesssAddressSpaceLimitNeverTheJvms() throws Exception {
         String ownBefore = Files.readString(Path.of("/proc/self/limits"));

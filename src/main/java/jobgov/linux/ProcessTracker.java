@@ -10,9 +10,10 @@ import java.util.function.Consumer;
 import jobgov.job.JobEvent;
 
 /**
- * A job's processes as its event thread sees them: NewProcess / ProcessExited from diffing the job's
- * {@code cgroup.procs} every tick, and the exit codes of the processes the job started itself (only those
- * have a parent here to report one). A pid that leaves {@code cgroup.procs} while its process lives on (same start
+ * A job's processes as its event thread sees them: NewProcess / ProcessExited from the process-events connector
+ * where it is open (forks and exits with their statuses, fed by {@link ConnectorFeed}) and from diffing the job's
+ * {@code cgroup.procs} every tick (all of it without the connector, where only the processes the job started have
+ * a parent here to report an exit code). Pids are reused: a fork starts a pid's record afresh. A pid that leaves {@code cgroup.procs} while its process lives on (same start
  * time, not a zombie) in a cgroup outside the job has escaped (a root member moved itself): ProcessEscaped, never an
  * exit, and its later end is not reported. Shared by the cgroup1 and cgroup2 jobs.
  */

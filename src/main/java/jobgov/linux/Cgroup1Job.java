@@ -62,7 +62,7 @@ final class Cgroup1Job implements BackendJob {
     /** Events raised off the event thread (the watchdog's death), delivered by the next tick. */
     private final ConcurrentLinkedQueue<JobEvent> pending = new ConcurrentLinkedQueue<>();
     private volatile long limitKills;
-    private volatile AutoCloseable connection;
+    private final ConnectorFeed connector;
     private final java.util.concurrent.atomic.AtomicLong peakProcessBytes = new java.util.concurrent.atomic.AtomicLong();
     // per-process peak sampling, asked for by a counters() read and done on the event thread
     private volatile boolean peakAsked;
@@ -76,6 +76,7 @@ final class Cgroup1Job implements BackendJob {
         this.parent = parent;
         this.dirs = new Cgroup1Dirs(fs, bases(backend, spec, parent), "jobgov-" + spec.name() + "." + SELF);
         this.processes = new ProcessTracker(dirs.trackingHierarchy().id(), dirs::tracking);
+        this.connector = new ConnectorFeed(processes, () -> rlimits(limits), this::wake);
         CgroupGuard guard = backend.guard();
         this.writer = new Cgroup1Limits(fs, guard, new Cgroup1Settings(dirs::dir, dirs.baseCpuset(), Cgroup1Backend.machineCpus()));
         this.counters = new Cgroup1Counters(fs, dirs);
@@ -99,7 +100,7 @@ final class Cgroup1Job implements BackendJob {
             }
             EventLoop armed = l;
             l.onArm(() -> events.registerOom(armed, name)); // on the event thread: job creation does not load JNA
-            l.onArm(this::connect);
+            l.onArm(connector::open); // forks and exits from the process-events connector, where it can be had
             Path killFile = dirs.killFile();
             Path freezer = dirs.dir("freezer");
             if (parent == null) {
@@ -156,20 +157,11 @@ final class Cgroup1Job implements BackendJob {
         return bases;
     }
 
-    /** Subscribes to the process-events connector ({@link ConnectorFeed}); without it the job keeps its tick alone. */
-    private void connect() {
-        if (closed) {
-            return;
-        }
-        connection = ConnectorFeed.subscribe(processes, () -> rlimits(limits), loop::wake);
-    }
-
     /** Where the job's process and limit events come from (MBean attribute EventSource, status). */
     @Override
     public String eventSource() {
         // what is true now: before the event thread has armed, and where libc is out of reach, only the tick runs
-        String processes = connection != null ? "netlink proc connector, cgroup.procs every 100 ms" : "cgroup.procs every 100 ms";
-        return loop.armed() ? processes + ", inotify, eventfd" : processes;
+        return loop.armed() ? connector.source(TICK_MILLIS) + ", inotify, eventfd" : connector.source(TICK_MILLIS);
     }
 
     /** The job's directory for a v1 controller (or null when not mounted). */
@@ -313,6 +305,11 @@ final class Cgroup1Job implements BackendJob {
 
     // ---- events (event thread only) ----
 
+    /** Brings the event thread's next check on (from any thread; the connector's feed takes it before the loop exists). */
+    private void wake() {
+        loop.wake();
+    }
+
     private void later(JobEvent e) {
         pending.add(e);
         EventLoop l = loop;
@@ -428,7 +425,7 @@ final class Cgroup1Job implements BackendJob {
             LOG.log(System.Logger.Level.WARNING, "job " + name + ": close could not empty the job: " + e.getMessage());
         } finally {
             closed = true;
-            ConnectorFeed.close(connection);
+            connector.close();
             loop.close();
         }
         boolean removed = dirs.remove(System.nanoTime() + 3_000_000_000L);

@@ -54,7 +54,7 @@ final class Cgroup2Job implements BackendJob {
     private final Cgroup2Limits writer;
     private final Cgroup2Events events;
     private final EventLoop loop;
-    private volatile AutoCloseable connection;
+    private final ConnectorFeed connector;
     private final Watchdog watchdog;
     private final CgroupKill kill;
     private volatile JobLimits limits = JobLimits.NONE;
@@ -77,6 +77,7 @@ final class Cgroup2Job implements BackendJob {
         this.dir = placement.job();
         Path jobDir = dir;
         this.processes = new ProcessTracker(0, () -> jobDir);
+        this.connector = new ConnectorFeed(processes, () -> rlimits(limits), this::wake);
         this.kill = new CgroupKill(name, tree.fs(), guard, List.of(dir), this::members, dir.resolve("cgroup.kill"), null);
         // Where this process lives now (the leaf, if its cgroup had to be emptied): where it returns on close.
         this.origin = backend.ownDir();
@@ -85,7 +86,7 @@ final class Cgroup2Job implements BackendJob {
         try {
             this.events = new Cgroup2Events(tree.fs(), dir);
             l = new EventLoop(name, TICK_MILLIS, this::check, listener);
-            l.onArm(this::connect); // on the event thread: job creation does not load JNA
+            l.onArm(connector::open); // on the event thread: job creation does not load JNA
             for (String file : Cgroup2Events.WATCHED) {
                 if (tree.fs().exists(dir.resolve(file))) {
                     l.watch(dir.resolve(file));
@@ -162,13 +163,6 @@ final class Cgroup2Job implements BackendJob {
         open();
         JobStart.assign(pid, List.of(dir), rlimits(limits), name, processes);
         loop.wake();
-    }
-
-    /** Subscribes to the process-events connector ({@link ConnectorFeed}); without it the job keeps its tick alone. */
-    private void connect() {
-        if (!closed) {
-            connection = ConnectorFeed.subscribe(processes, () -> rlimits(limits), loop::wake);
-        }
     }
 
     @Override
@@ -253,6 +247,11 @@ final class Cgroup2Job implements BackendJob {
     }
 
     // ---- events (event thread only) ----
+
+    /** Brings the event thread's next check on (from any thread; the connector's feed takes it before the loop exists). */
+    private void wake() {
+        loop.wake();
+    }
 
     private void later(JobEvent e) {
         pending.add(e);
@@ -349,8 +348,7 @@ final class Cgroup2Job implements BackendJob {
     /** Where the job's process and limit events come from (MBean attribute EventSource, status). */
     @Override
     public String eventSource() {
-        String processes = (connection != null ? "netlink proc connector, " : "") + "cgroup.procs every " + TICK_MILLIS + " ms";
-        return loop.armed() ? processes + ", inotify" : processes;
+        return loop.armed() ? connector.source(TICK_MILLIS) + ", inotify" : connector.source(TICK_MILLIS);
     }
 
     @Override
@@ -375,7 +373,7 @@ final class Cgroup2Job implements BackendJob {
             LOG.log(System.Logger.Level.WARNING, "job " + name + ": close could not empty the job: " + e.getMessage());
         } finally {
             closed = true;
-            ConnectorFeed.close(connection);
+            connector.close();
             loop.close();
         }
         tree.remove(placement);

@@ -5,20 +5,30 @@ import java.util.function.Supplier;
 /**
  * A job's subscription to the JVM's process-events connector, shared by the cgroup1 and cgroup2 jobs: a member's
  * fork makes the child a member with the job's per-process rlimits and OOM score at once (not a tick later), and
- * every member's exit comes with its exit code or signal. Called on the job's event thread once libc is loaded.
+ * every member's exit comes with its exit code or signal. Opened on the job's event thread once libc is loaded;
+ * a close that races the opening still ends the subscription (else the connector would feed a closed job forever).
  */
-final class ConnectorFeed {
-    private ConnectorFeed() {
+final class ConnectorFeed implements AutoCloseable {
+    private final ProcessTracker processes;
+    private final Supplier<ProcessRlimits> rlimits;
+    private final Runnable wake;
+    private volatile AutoCloseable subscription;
+    private boolean closed;
+
+    ConnectorFeed(ProcessTracker processes, Supplier<ProcessRlimits> rlimits, Runnable wake) {
+        this.processes = processes;
+        this.rlimits = rlimits;
+        this.wake = wake;
     }
 
-    /** The subscription (close it with the job), or null where there is no connector: the job keeps its tick alone. */
-    static AutoCloseable subscribe(ProcessTracker processes, Supplier<ProcessRlimits> rlimits, Runnable wake) {
-        ProcConnector c = ProcConnector.get();
-        if (c == null) {
-            return null;
+    /** Subscribes, unless closed already or there is no connector (then the job keeps its tick alone). */
+    synchronized void open() {
+        ProcConnector c;
+        if (closed || subscription != null || (c = ProcConnector.get()) == null) {
+            return;
         }
         processes.connected();
-        return c.subscribe(new ProcConnector.Listener() {
+        subscription = c.subscribe(new ProcConnector.Listener() {
             @Override
             public void forked(long parentPid, long child) {
                 if (processes.forked(parentPid, child)) {
@@ -42,11 +52,19 @@ final class ConnectorFeed {
         });
     }
 
-    /** Ends a subscription from {@link #subscribe} (null: none). */
-    static void close(AutoCloseable subscription) {
-        if (subscription != null) {
+    /** Where the job's process events come from: the connector (while subscribed) and the tick of {@code tickMillis}. */
+    String source(long tickMillis) {
+        return (subscription != null ? "netlink proc connector, " : "") + "cgroup.procs every " + tickMillis + " ms";
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        AutoCloseable s = subscription;
+        subscription = null;
+        if (s != null) {
             try {
-                subscription.close();
+                s.close();
             } catch (Exception ignored) {
                 // a list removal
             }

@@ -13,9 +13,11 @@ import jobgov.job.JobEvent;
  * A job's processes as its event thread sees them: NewProcess / ProcessExited from the process-events connector
  * where it is open (forks and exits with their statuses, fed by {@link ConnectorFeed}) and from diffing the job's
  * {@code cgroup.procs} every tick (all of it without the connector, where only the processes the job started have
- * a parent here to report an exit code). Pids are reused: a fork starts a pid's record afresh. A pid that leaves {@code cgroup.procs} while its process lives on (same start
- * time, not a zombie) in a cgroup outside the job has escaped (a root member moved itself): ProcessEscaped, never an
- * exit, and its later end is not reported. Shared by the cgroup1 and cgroup2 jobs.
+ * a parent here to report an exit code). Pids are reused: a fork starts a pid's record afresh. A pid that leaves
+ * {@code cgroup.procs} while its process lives on (same start time, not a zombie) in a cgroup outside the job has
+ * escaped (a root member moved itself): ProcessEscaped, never an exit, and its later end is not reported; with the
+ * connector open that verdict waits (up to a second) for the member's exit message, because a stranger that reused
+ * the pid looks the same. Shared by the cgroup1 and cgroup2 jobs.
  */
 final class ProcessTracker {
     /** Where a live pid is now, when that is outside the job; empty when it is gone, dying, or still inside. */
@@ -35,6 +37,7 @@ final class ProcessTracker {
     private final ConcurrentLinkedQueue<long[]> startedExits = new ConcurrentLinkedQueue<>();
     private final Set<Long> started = ConcurrentHashMap.newKeySet();
     private final Set<Long> seen = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<Long, Long> joinedStart = new ConcurrentHashMap<>();
     private final Escapes escapes;
     // from the process-events connector (its thread): the pids believed in the job, the exit status of those that ended
     private final Set<Long> members = ConcurrentHashMap.newKeySet();
@@ -71,6 +74,8 @@ final class ProcessTracker {
      * they are not adopted; those it forks from now on are, and the tick's process list finds any in between.
      */
     synchronized void joined(long pid) {
+        // its start time now, while the pid is surely its own: read on the tick, it could be a stranger's already
+        joinedStart.put(pid, startTime(pid));
         members.add(pid);
         seen.add(pid);
         added.add(pid);
@@ -193,8 +198,9 @@ final class ProcessTracker {
         Long a;
         while ((a = added.poll()) != null) {
             joined |= populatedBy.add(a);
+            Long joinedAt = joinedStart.remove(a);
             if (known.add(a)) {
-                startTimes.put(a, startTime(a));
+                startTimes.put(a, joinedAt != null ? joinedAt : startTime(a));
                 events.accept(new JobEvent.NewProcess(now, a));
             }
         }
@@ -207,27 +213,34 @@ final class ProcessTracker {
                 events.accept(new JobEvent.NewProcess(now, pid));
             }
         }
+        Set<Long> ended = new HashSet<>();
+        exits.forEach(x -> ended.add(x[0]));
         for (Long pid : List.copyOf(known)) {
             if (current.contains(pid) || added.contains(pid)) {
                 // still in, or the connector queued its join after this tick took the joins (it can read a fork and
                 // the exit right after it in between): reported gone on the next tick, else it would be new again
                 continue;
             }
-            // gone from cgroup.procs: exited, or alive elsewhere (escaped); a dying task still shows the job's cgroup
-            java.util.Optional<String> to = escapes.outside(pid, startTimes.getOrDefault(pid, -1L));
+            // gone from cgroup.procs: exited, or alive elsewhere (escaped); a dying task still shows the job's cgroup.
+            // An exit already known is one; else a live process outside with the pid may be a stranger that reused it
+            // after the member ended, so with the connector the escape waits for the member's exit message (the
+            // kernel sends it before the pid is free, the connector may just not have read it yet).
+            java.util.Optional<String> to = ended.contains(pid) || exitStatus.containsKey(pid) ? java.util.Optional.empty()
+                    : escapes.outside(pid, startTimes.getOrDefault(pid, -1L));
+            if (to.isPresent() && connected && waiting(pid, now)) {
+                continue;
+            }
             if (to.isPresent()) {
+                awaitingStatus.remove(pid);
                 known.remove(pid);
                 startTimes.remove(pid);
                 escaped.add(pid);
+                left(pid);
                 events.accept(new JobEvent.ProcessEscaped(now, pid, to.get()));
             } else if (!started.contains(pid)) {
                 Integer status = exitStatus.remove(pid);
-                if (status == null && connected) {
-                    // the connector's exit message may trail the process list by a moment: wait for the status
-                    Instant since = awaitingStatus.computeIfAbsent(pid, p -> now);
-                    if (java.time.Duration.between(since, now).compareTo(STATUS_WAIT) < 0) {
-                        continue;
-                    }
+                if (status == null && connected && waiting(pid, now)) {
+                    continue; // the connector's exit message may trail the process list by a moment: wait for the status
                 }
                 awaitingStatus.remove(pid);
                 known.remove(pid);
@@ -239,6 +252,7 @@ final class ProcessTracker {
             long pid = exit[0];
             int code = (int) exit[1];
             started.remove(pid);
+            awaitingStatus.remove(pid);
             startedEnded(pid);
             known.remove(pid);
             startTimes.remove(pid);
@@ -285,6 +299,18 @@ final class ProcessTracker {
         }
     }
 
+    /** Whether {@code pid}, gone from the process list since a tick before {@code now}, still waits for the connector's word on it. */
+    private boolean waiting(long pid, Instant now) {
+        Instant since = awaitingStatus.computeIfAbsent(pid, p -> now);
+        return java.time.Duration.between(since, now).compareTo(STATUS_WAIT) < 0;
+    }
+
+    /** An escaped process is no longer a member: what it forks from now on, outside the job, is not the job's. */
+    private synchronized void left(long pid) {
+        members.remove(pid);
+        endedStarted.remove(pid);
+    }
+
     /** Whether a pid gone from the process list still waits for its exit status (the event thread should check again soon). */
     boolean awaitingStatus() {
         return !awaitingStatus.isEmpty();
@@ -299,6 +325,9 @@ final class ProcessTracker {
         return signal != 0 ? new JobEvent.AbnormalExit(now, pid, 128 + signal, signal) : new JobEvent.ProcessExited(now, pid, (status >> 8) & 0xff);
     }
 
+    /** The task flag (field 9 of /proc/PID/stat) the kernel sets when a process starts to exit. */
+    private static final long PF_EXITING = 0x4;
+
     /** Field 22 of /proc/PID/stat (clock ticks since boot), or -1 when the process is gone. */
     static long startTime(long pid) {
         try {
@@ -312,14 +341,18 @@ final class ProcessTracker {
 
     /**
      * The cgroup {@code pid} is in now (hierarchy {@code hierarchyId}) if it is the process first seen (same start time),
-     * alive (not a zombie) and outside {@code jobDir}; else empty.
+     * alive (not exiting, not a zombie) and outside {@code jobDir}; else empty.
      */
     static java.util.Optional<String> outside(long pid, long startTime, int hierarchyId, java.nio.file.Path jobDir) {
         try {
             java.nio.file.Path proc = java.nio.file.Path.of("/proc", Long.toString(pid));
             String stat = java.nio.file.Files.readString(proc.resolve("stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            if (state == 'Z' || state == 'X' || startTime < 0 || startTime(pid) != startTime) {
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            char state = fields[0].charAt(0);
+            // exiting but not a zombie yet (closing its files, tearing down its memory): on a v1 hierarchy
+            // /proc/PID/cgroup shows such a task in the root cgroup, which is no escape
+            boolean exiting = (Long.parseLong(fields[6]) & PF_EXITING) != 0;
+            if (state == 'Z' || state == 'X' || exiting || startTime < 0 || Long.parseLong(fields[19]) != startTime) {
                 return java.util.Optional.empty();
             }
             for (String line : java.nio.file.Files.readAllLines(proc.resolve("cgroup"))) {

@@ -75,4 +75,36 @@ class ProcessTrackerTest {
         tick();
         assertFalse(tracker.forked(OTHER, STRANGER_CHILD), "the stranger's child is not the job's");
     }
+    /**
+     * CI failure: one of a burst's subshells came as ProcessEscaped. It ended and a process outside the job got its
+     * pid before the tick looked; the connector's exit message for it came a moment later. The stranger here is this
+     * test's own JVM (alive, outside the job); only /proc is read.
+     */
+    @Test
+    void aStrangerOnAnEndedMembersPidIsNoEscape() {
+        long stranger = ProcessHandle.current().pid();
+        Instant t = Instant.now();
+        tracker.connected();
+        tracker.starting(SHELL);
+        assertTrue(tracker.forked(SHELL, stranger));
+        tracker.tick(Set.of(), t, events::add);
+        assertTrue(tracker.exited(stranger, 3 << 8), "the member's exit, read late");
+        tracker.tick(Set.of(), t.plusMillis(100), events::add);
+        assertEquals(List.of(new JobEvent.NewProcess(t, stranger), new JobEvent.ProcessExited(t.plusMillis(100), stranger, 3)), events);
+    }
+
+    @Test
+    void aLiveMemberOutsideWithNoExitMessageHasEscapedAndIsNoLongerAMember() {
+        long outside = ProcessHandle.current().pid();
+        Instant t = Instant.now();
+        tracker.connected();
+        tracker.starting(SHELL);
+        assertTrue(tracker.forked(SHELL, outside));
+        tracker.tick(Set.of(), t, events::add);
+        assertEquals(List.of(new JobEvent.NewProcess(t, outside)), events, "no verdict before the connector had its say");
+        tracker.tick(Set.of(), t.plusSeconds(2), events::add);
+        assertTrue(events.get(1) instanceof JobEvent.ProcessEscaped e && e.pid() == outside, events.toString());
+        assertFalse(tracker.forked(outside, STRANGER_CHILD), "what it forks outside is not the job's");
+        assertFalse(tracker.exited(outside, 0), "nor is its end");
+    }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * must run down the layers as listed in {@link #MAY_USE}. A backend uses only {@code job}; {@code job}
  * uses nothing of jobgov; JNA is used only by the backends that need it.
  *
- * <p>{@link #KNOWN} lists the breaks that are in the code today, each to be removed by the change that
+ * <p>{@link #KNOWN} lists the breaks in the code (none since issue 14 gave the degraded backend and prune their seams), each to be removed by the change that
  * fixes it; the second test fails when a listed break is gone, so the list only shrinks.
  */
 class LayeringTest {
@@ -43,12 +43,7 @@ class LayeringTest {
     static final Set<String> NATIVE = Set.of("linux", "windows");
 
     /** "origin class -> target package" breaks in the code today; each goes when its fix lands. */
-    static final Set<String> KNOWN = Set.of(
-            // the degraded backend borrows the Linux pidfd sender and /proc reader (issue 14: a seam in job/)
-            "jobgov.degraded.DegradedJob -> linux",
-            "jobgov.degraded.DegradedBackend -> linux",
-            // prune lists and guards cgroups itself (issue 14: listing this machine's jobs through the backend SPI)
-            "jobgov.cli.PruneCommand -> linux");
+    static final Set<String> KNOWN = Set.of();
 
     private static JavaClasses main;
 

@@ -76,6 +76,20 @@ final class JobCgroups {
         }
     }
 
+    /** The backend whose job roots hold {@code dir} (it removes what it made); a JobException when none does. */
+    static JobBackend backendOf(Path dir) {
+        for (JobBackend b : Jobs.backends()) {
+            try {
+                if (b.jobRoots().stream().anyMatch(dir::startsWith)) {
+                    return b;
+                }
+            } catch (RuntimeException e) {
+                // a backend that cannot read its mounts here made nothing there
+            }
+        }
+        throw new jobgov.job.JobException("no backend has its jobs under " + dir);
+    }
+
     /** The cgroup hierarchies' mount points, as the backends read them (each backend knows its platform's mounts). */
     private static List<Path> mounts() {
         Set<Path> out = new LinkedHashSet<>();

@@ -2,16 +2,9 @@ package jobgov.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import jobgov.job.JobException;
-import jobgov.linux.CgroupGuard;
-import jobgov.linux.CgroupMounts;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -41,7 +34,6 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        CgroupGuard guard = new CgroupGuard(CgroupMounts.read());
         int failed = 0;
         int removed = 0;
         for (JobCgroups.JobCgroup job : JobCgroups.scan()) {
@@ -50,18 +42,7 @@ final class PruneCommand implements Callable<Integer> {
             }
             for (Path dir : job.dirs()) {
                 try {
-                    List<Path> tree = tree(dir);
-                    for (Path d : tree) {
-                        guard.check(d, CgroupGuard.Operation.KILL, false);
-                        if (processes(d) > 0) {
-                            throw new JobException(d + " still holds " + processes(d) + " process(es): left alone");
-                        }
-                    }
-                    if (!dryRun) {
-                        for (Path d : tree) {
-                            Files.delete(d); // rmdir; the tree is deepest first
-                        }
-                    }
+                    JobCgroups.backendOf(dir).removeStale(dir, dryRun);
                     out.println((dryRun ? "would remove " : "removed ") + dir);
                     removed++;
                 } catch (IOException | JobException e) {
@@ -75,23 +56,5 @@ final class PruneCommand implements Callable<Integer> {
         }
         out.flush();
         return failed == 0 ? ExitStatus.OK : ExitStatus.FAILED;
-    }
-
-    /** The job's directory and every cgroup below it, deepest first (rmdir order). */
-    private static List<Path> tree(Path dir) throws IOException {
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.filter(p -> Files.isDirectory(p) && !Files.isSymbolicLink(p)).forEach(all::add);
-        }
-        all.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        return all;
-    }
-
-    private static int processes(Path dir) {
-        try (Stream<String> lines = Files.lines(dir.resolve("cgroup.procs"))) {
-            return (int) lines.filter(l -> !l.isBlank()).count();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
     }
 }

@@ -13,6 +13,7 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobSpec;
 import jobgov.job.Jobs;
 import jobgov.job.Limit;
+import jobgov.job.ProcessControl;
 import jobgov.job.ProcessInfo;
 
 /**
@@ -26,6 +27,8 @@ import jobgov.job.ProcessInfo;
  */
 public final class DegradedBackend implements JobBackend {
     public static final String NAME = "degraded";
+    /** Process facts and pinned signals from the platform (a degraded job on Linux is still Linux), found once. */
+    static final ProcessControl OS = ProcessControl.load();
 
     @Override
     public String name() {
@@ -46,10 +49,10 @@ public final class DegradedBackend implements JobBackend {
      * Only kill-on-close, and that best-effort: the tree is killed when the job closes (normal exit,
      * SIGTERM, Ctrl-C), but nothing outside the governing JVM does it when that JVM is SIGKILLed.
      */
-    /** From /proc through the Linux backends' reader (a degraded job on Linux is still Linux): the command line as the process wrote its argv (not the JDK's resolved executable path). */
+    /** From the platform's process facts (on Linux /proc: the command line as the process wrote its argv, not the JDK's resolved executable path). */
     @Override
     public Optional<ProcessInfo> process(long pid) {
-        return jobgov.linux.ProcessStat.read(pid); // empty where there is no /proc, as before
+        return OS.process(pid);
     }
 
     @Override

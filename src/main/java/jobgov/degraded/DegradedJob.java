@@ -26,7 +26,6 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobException;
 import jobgov.job.JobLimits;
 import jobgov.job.JobSpec;
-import jobgov.linux.JobSignals;
 
 /**
  * A job without a kernel object: the processes it started or was given, and every descendant seen while
@@ -36,8 +35,8 @@ import jobgov.linux.JobSignals;
  * <p>All events come from one daemon thread, {@code jobgov-events-NAME}. Exit codes are known only for
  * processes this job started itself ({@link Process#onExit()}); for the others the exit event carries null.
  *
- * <p>Signals go through {@link JobSignals} (a pidfd, then the start time re-checked) when JNA and pidfds are there;
- * this is the one use of the Linux backend's code here, and it degrades to {@link ProcessHandle#destroyForcibly}.
+ * <p>Signals go through the platform's {@link jobgov.job.ProcessControl} (on Linux a pidfd, then the start time
+ * re-checked) when it can send them (JNA and pidfds there); else only SIGKILL, through {@link ProcessHandle#destroyForcibly}.
  */
 final class DegradedJob implements BackendJob {
     private static final long SWEEP_MILLIS = 100;
@@ -170,7 +169,7 @@ final class DegradedJob implements BackendJob {
     /** SIGSTOP needs a pidfd here: the JDK offers no way to stop a process. */
     @Override
     public boolean canStop() {
-        return JobSignals.pidfdAvailable();
+        return DegradedBackend.OS.canSignal();
     }
 
     private Set<Long> signal(Collection<Long> pids, int signal) {
@@ -194,8 +193,8 @@ final class DegradedJob implements BackendJob {
      * kill(2) by pid: a reuse in the microseconds between remains possible there.
      */
     private static boolean signal(ProcessHandle h, int signal) {
-        if (JobSignals.pidfdAvailable()) {
-            return JobSignals.signalIf(h.pid(), pid -> ProcessHandle.of(pid).filter(h::equals).filter(DegradedJob::running).isPresent(), signal);
+        if (DegradedBackend.OS.canSignal()) {
+            return DegradedBackend.OS.signalIf(h.pid(), pid -> ProcessHandle.of(pid).filter(h::equals).filter(DegradedJob::running).isPresent(), signal);
         }
         return signal == SIGKILL && h.destroyForcibly();
     }

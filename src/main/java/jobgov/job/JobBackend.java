@@ -54,6 +54,16 @@ public interface JobBackend {
     }
 
     /**
+     * Removes the directory of a stale job under {@link #jobRoots()} and every directory below it, deepest first,
+     * when none holds a process and none is this process's own or an ancestor of it; with {@code dryRun} only checks.
+     *
+     * @throws JobException what refused it; nothing was removed
+     */
+    default void removeStale(Path dir, boolean dryRun) throws java.io.IOException {
+        throw new JobException(name() + " jobs are no directories: " + dir);
+    }
+
+    /**
      * Creates a job. Events are delivered to {@code events} from this backend's event thread; the
      * backend applies {@code spec.limits()} all-or-nothing before returning.
      */

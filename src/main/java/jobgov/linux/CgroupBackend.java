@@ -6,12 +6,17 @@ import java.util.Optional;
 import jobgov.job.JobBackend;
 import jobgov.job.ProcessInfo;
 
-/** What the two cgroup backends answer alike: where job cgroups live on this machine, and process facts from /proc. */
+/** What the two cgroup backends answer alike: where job cgroups live on this machine, removing a stale one, and process facts from /proc. */
 interface CgroupBackend extends JobBackend {
     /** Every mounted cgroup hierarchy (one mount of each; /proc/self/mountinfo read by {@link CgroupMounts}). */
     @Override
     default List<Path> jobRoots() {
         return CgroupMounts.read().hierarchies().stream().map(Hierarchy::mountPoint).toList();
+    }
+
+    @Override
+    default void removeStale(Path dir, boolean dryRun) throws java.io.IOException {
+        StaleCgroups.remove(dir, dryRun);
     }
 
     /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */

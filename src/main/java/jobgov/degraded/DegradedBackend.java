@@ -1,6 +1,5 @@
 package jobgov.degraded;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +27,7 @@ import jobgov.job.ProcessInfo;
 public final class DegradedBackend implements JobBackend {
     public static final String NAME = "degraded";
     /** Process facts and pinned signals from the platform (a degraded job on Linux is still Linux), found once. */
-    static final ProcessControl OS = ProcessControl.load();
+    static final ProcessControl OS = ProcessControl.platform();
 
     @Override
     public String name() {
@@ -108,17 +107,9 @@ public final class DegradedBackend implements JobBackend {
         return why.toString();
     }
 
+    /** The effective uid, else the user name. */
     private static String uid() {
-        try {
-            List<String> status = Files.readAllLines(Path.of("/proc/self/status"));
-            for (String line : status) {
-                if (line.startsWith("Uid:")) {
-                    return line.substring(4).trim().split("\\s+")[1]; // the effective uid
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through: unknown
-        }
-        return System.getProperty("user.name");
+        int uid = OS.ownUid();
+        return uid >= 0 ? Integer.toString(uid) : System.getProperty("user.name");
     }
 }

@@ -1,8 +1,6 @@
 package jobgov.degraded;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -252,16 +250,7 @@ final class DegradedJob implements BackendJob {
      * and {@link ProcessHandle#isAlive()} still says true until then.
      */
     static boolean running(ProcessHandle h) {
-        if (!h.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2); // the comm field may hold spaces and parentheses
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return h.isAlive(); // no procfs (not Linux) or gone meanwhile
-        }
+        return h.isAlive() && !DegradedBackend.OS.ended(h.pid());
     }
 
     private static Set<Long> spared() {

@@ -231,11 +231,7 @@ record JolokiaOptions(
     }
 
     private static int ownUid() {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return jobgov.job.ProcessControl.platform().ownUid();
     }
 
     /** A Jolokia policy must be well-formed XML with a {@code <restrict>} root: a typo must not open everything. */

@@ -26,7 +26,13 @@ public interface ProcessControl {
      */
     boolean signalIf(long pid, LongPredicate same, int signal);
 
-    /** No platform help: no process facts (as the degraded backend always had off Linux), no signals. */
+    /** This process's effective user id, or -1 where the platform has none to tell. */
+    int ownUid();
+
+    /** Whether {@code pid} has ended (a zombie not yet reaped, or gone); false where the platform cannot tell. */
+    boolean ended(long pid);
+
+    /** No platform help: no process facts (as the degraded backend always had off Linux), no signals, no uid. */
     ProcessControl PORTABLE = new ProcessControl() {
         @Override
         public boolean available() {
@@ -47,7 +53,30 @@ public interface ProcessControl {
         public boolean signalIf(long pid, LongPredicate same, int signal) {
             return false;
         }
+
+        @Override
+        public int ownUid() {
+            return -1;
+        }
+
+        @Override
+        public boolean ended(long pid) {
+            return false;
+        }
     };
+
+    /** This platform's implementation, found once. */
+    static ProcessControl platform() {
+        return Found.PLATFORM;
+    }
+
+    /** Holds {@link #platform()} (looked up on first use). */
+    final class Found {
+        private static final ProcessControl PLATFORM = load();
+
+        private Found() {
+        }
+    }
 
     /** The first available implementation on this class path, else {@link #PORTABLE}. */
     static ProcessControl load() {

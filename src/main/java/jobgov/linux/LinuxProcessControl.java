@@ -5,7 +5,7 @@ import java.util.function.LongPredicate;
 import jobgov.job.ProcessControl;
 import jobgov.job.ProcessInfo;
 
-/** Linux's answer for processes outside any cgroup job (the degraded backend): /proc for facts, pidfds for signals. */
+/** Linux's answer for processes outside any cgroup job (the degraded backend, file checks): /proc for facts and the own uid, pidfds for signals. */
 public final class LinuxProcessControl implements ProcessControl {
     @Override
     public boolean available() {
@@ -25,5 +25,26 @@ public final class LinuxProcessControl implements ProcessControl {
     @Override
     public boolean signalIf(long pid, LongPredicate same, int signal) {
         return JobSignals.signalIf(pid, same, signal);
+    }
+
+    /** /proc/self belongs to the process's effective user. */
+    @Override
+    public int ownUid() {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public boolean ended(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2); // the comm field may hold spaces and parentheses
+            return state == 'Z' || state == 'X';
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // gone
+        }
     }
 }

@@ -84,11 +84,6 @@ public final class PolicyFile {
     }
 
     private static int ownUid() {
-        try {
-            // /proc/self belongs to the process's (effective) user.
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return jobgov.job.ProcessControl.platform().ownUid();
     }
 }

@@ -89,8 +89,10 @@ class Cgroup1ProcEventsIT {
             out.lines().map(Long::parseLong).forEach(strangerPids::add);
         }
         assertTrue(strangers.waitFor(30, TimeUnit.SECONDS));
-        // (a read of this sysctl at an offset is empty, so the value is written, never read back)
-        java.nio.file.Files.writeString(lastPid, Long.toString(java.util.Collections.min(strangerPids) - 2));
+        // (a read of this sysctl at an offset is empty, so the value is written, never read back). The next pid is
+        // the first stranger's + 1: the job's shell must not get the pid of the strangers' own shell, whose forks the
+        // connector may not have read to the end yet (a known limit, docs/linux.md "Pids wrap")
+        java.nio.file.Files.writeString(lastPid, Long.toString(java.util.Collections.min(strangerPids)));
         Process p = jobs.start(job, "/bin/sh", "-c", "i=0; while [ $i -lt " + n + " ]; do (exit 3) & i=$((i+1)); done; wait");
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         await().atMost(Duration.ofSeconds(20)).until(() -> !jobs.events(JobEvent.ActiveProcessZero.class).isEmpty()

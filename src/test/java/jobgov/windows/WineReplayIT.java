@@ -69,7 +69,7 @@ class WineReplayIT {
         reader.start();
         boolean ended = p.waitFor(5, TimeUnit.MINUTES);
         if (ended) {
-            reader.join();
+            reader.join(60_000); // EOF only once every holder of the pipe is gone
         }
         synchronized (sb) {
             return ended ? sb.toString() : "(wine-replay still running after 5 minutes)\n" + sb;

@@ -8,7 +8,7 @@ import java.util.function.LongPredicate;
  * What the operating system offers about single processes when there is no kernel job around them: their facts,
  * and a signal that cannot reach a successor of their pid. Backends that track processes themselves (the
  * degraded one) use it; a platform provides it through {@link ServiceLoader} (Linux: /proc and pidfds), and
- * where none does, {@link #PORTABLE} knows only what the JDK knows and can send no signal.
+ * where none does, {@link #PORTABLE} knows nothing and can send no signal.
  */
 public interface ProcessControl {
     /** Whether this platform's implementation works here (its operating system, its kernel interfaces). */
@@ -79,7 +79,7 @@ public interface ProcessControl {
     }
 
     /** The first available implementation on this class path, else {@link #PORTABLE}. */
-    static ProcessControl load() {
+    private static ProcessControl load() {
         for (ProcessControl c : ServiceLoader.load(ProcessControl.class, ProcessControl.class.getClassLoader())) {
             if (c.available()) {
                 return c;

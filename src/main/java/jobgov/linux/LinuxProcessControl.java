@@ -40,8 +40,7 @@ public final class LinuxProcessControl implements ProcessControl {
     @Override
     public boolean ended(long pid) {
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2); // the comm field may hold spaces and parentheses
+            char state = ProcessStat.fields(pid)[0].charAt(0);
             return state == 'Z' || state == 'X';
         } catch (java.io.IOException | RuntimeException e) {
             return true; // gone

@@ -19,9 +19,7 @@ public final class ProcessStat {
     /** The process now, or empty when it is gone (or /proc is not there). */
     public static Optional<ProcessInfo> read(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name is in parentheses and may itself contain ") "; fields follow the last ')'.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            String[] f = fields(pid);
             long ppid = Long.parseLong(f[1]);
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
             long startTicks = Long.parseLong(f[19]);
@@ -33,6 +31,15 @@ public final class ProcessStat {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The fields of /proc/PID/stat after the command name, from field 3 (the state) on: index {@code n - 3} is field
+     * {@code n} of proc(5). The command name is in parentheses and may itself hold ") ", so they follow the last ')'.
+     */
+    static String[] fields(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
     }
 
     /** /proc/PID/cmdline with the NULs as spaces; empty for a kernel thread, a zombie, or a process that is gone. */

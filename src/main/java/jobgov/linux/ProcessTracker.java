@@ -213,7 +213,7 @@ final class ProcessTracker {
                 events.accept(new JobEvent.NewProcess(now, pid));
             }
         }
-        Set<Long> ended = new HashSet<>();
+        Set<Long> ended = exits.isEmpty() ? Set.of() : new HashSet<>();
         exits.forEach(x -> ended.add(x[0]));
         for (Long pid : List.copyOf(known)) {
             if (current.contains(pid) || added.contains(pid)) {
@@ -331,9 +331,7 @@ final class ProcessTracker {
     /** Field 22 of /proc/PID/stat (clock ticks since boot), or -1 when the process is gone. */
     static long startTime(long pid) {
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[19]);
+            return Long.parseLong(ProcessStat.fields(pid)[19]);
         } catch (java.io.IOException | RuntimeException e) {
             return -1;
         }
@@ -346,8 +344,7 @@ final class ProcessTracker {
     static java.util.Optional<String> outside(long pid, long startTime, int hierarchyId, java.nio.file.Path jobDir) {
         try {
             java.nio.file.Path proc = java.nio.file.Path.of("/proc", Long.toString(pid));
-            String stat = java.nio.file.Files.readString(proc.resolve("stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] fields = ProcessStat.fields(pid);
             char state = fields[0].charAt(0);
             // exiting but not a zombie yet (closing its files, tearing down its memory): on a v1 hierarchy
             // /proc/PID/cgroup shows such a task in the root cgroup, which is no escape

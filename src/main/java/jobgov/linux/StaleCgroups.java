@@ -23,7 +23,7 @@ final class StaleCgroups {
         List<Path> tree = tree(dir);
         for (Path d : tree) {
             guard.check(d, CgroupGuard.Operation.KILL, false);
-            int n = processes(d);
+            int n = CgroupFiles.procs(d).size();
             if (n > 0) {
                 throw new JobException(d + " still holds " + n + " process(es): left alone");
             }
@@ -35,7 +35,10 @@ final class StaleCgroups {
         }
     }
 
-    /** The job's directory and every cgroup below it, deepest first (rmdir order). */
+    /**
+     * The job's directory and every cgroup below it, deepest first (rmdir order). Not {@link CgroupFiles#tree}: that
+     * one settles for the top directory when the walk fails; here a failed walk refuses the removal.
+     */
     private static List<Path> tree(Path dir) throws IOException {
         List<Path> all = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir)) {
@@ -43,13 +46,5 @@ final class StaleCgroups {
         }
         all.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         return all;
-    }
-
-    private static int processes(Path dir) {
-        try (Stream<String> lines = Files.lines(dir.resolve("cgroup.procs"))) {
-            return (int) lines.filter(l -> !l.isBlank()).count();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
     }
 }

@@ -75,6 +75,15 @@ class ProcessTrackerTest {
         tick();
         assertFalse(tracker.forked(OTHER, STRANGER_CHILD), "the stranger's child is not the job's");
     }
+
+    /** The connector made {@code pid} a member (the job's shell forked it); the tick at {@code t} no longer lists it. */
+    private void aMemberWithThePidGoneFromTheList(long pid, Instant t) {
+        tracker.connected();
+        tracker.starting(SHELL);
+        assertTrue(tracker.forked(SHELL, pid));
+        tracker.tick(Set.of(), t, events::add);
+    }
+
     /**
      * CI failure: one of a burst's subshells came as ProcessEscaped. It ended and a process outside the job got its
      * pid before the tick looked; the connector's exit message for it came a moment later. The stranger here is this
@@ -84,10 +93,7 @@ class ProcessTrackerTest {
     void aStrangerOnAnEndedMembersPidIsNoEscape() {
         long stranger = ProcessHandle.current().pid();
         Instant t = Instant.now();
-        tracker.connected();
-        tracker.starting(SHELL);
-        assertTrue(tracker.forked(SHELL, stranger));
-        tracker.tick(Set.of(), t, events::add);
+        aMemberWithThePidGoneFromTheList(stranger, t);
         assertTrue(tracker.exited(stranger, 3 << 8), "the member's exit, read late");
         tracker.tick(Set.of(), t.plusMillis(100), events::add);
         assertEquals(List.of(new JobEvent.NewProcess(t, stranger), new JobEvent.ProcessExited(t.plusMillis(100), stranger, 3)), events);
@@ -97,10 +103,7 @@ class ProcessTrackerTest {
     void aLiveMemberOutsideWithNoExitMessageHasEscapedAndIsNoLongerAMember() {
         long outside = ProcessHandle.current().pid();
         Instant t = Instant.now();
-        tracker.connected();
-        tracker.starting(SHELL);
-        assertTrue(tracker.forked(SHELL, outside));
-        tracker.tick(Set.of(), t, events::add);
+        aMemberWithThePidGoneFromTheList(outside, t);
         assertEquals(List.of(new JobEvent.NewProcess(t, outside)), events, "no verdict before the connector had its say");
         tracker.tick(Set.of(), t.plusSeconds(2), events::add);
         assertTrue(events.get(1) instanceof JobEvent.ProcessEscaped e && e.pid() == outside, events.toString());

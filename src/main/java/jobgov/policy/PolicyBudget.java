@@ -4,7 +4,7 @@ import java.lang.management.ManagementFactory;
 
 /**
  * The allocation budget of the handler call running on this thread, checked by the policy itself: the compiler
- * weaves {@link #exceeded()} into every loop, closure and method of a policy ({@code ConditionalInterrupt}), so a
+ * weaves {@link #exceeded()} into every loop, closure and method of a policy ({@link PolicyInterrupt}), so a
  * Groovy loop that allocates stops within one iteration of its budget, however busy the machine is. Allocation
  * inside one long Java call is caught by the dispatcher's budget thread instead.
  */

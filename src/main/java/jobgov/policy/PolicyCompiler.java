@@ -2,7 +2,6 @@ package jobgov.policy;
 
 import groovy.lang.GroovyClassLoader;
 import groovy.lang.GroovyCodeSource;
-import groovy.transform.ConditionalInterrupt;
 import groovy.transform.ThreadInterrupt;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,13 +11,6 @@ import jobgov.job.JobEvent;
 import jobgov.job.JobLimits;
 import jobgov.job.Limit;
 import jobgov.job.Units;
-import org.codehaus.groovy.ast.ClassHelper;
-import org.codehaus.groovy.ast.Parameter;
-import org.codehaus.groovy.ast.VariableScope;
-import org.codehaus.groovy.ast.expr.ArgumentListExpression;
-import org.codehaus.groovy.ast.expr.ClosureExpression;
-import org.codehaus.groovy.ast.expr.StaticMethodCallExpression;
-import org.codehaus.groovy.ast.stmt.ExpressionStatement;
 import org.codehaus.groovy.control.CompilationFailedException;
 import org.codehaus.groovy.control.CompilerConfiguration;
 import org.codehaus.groovy.control.MultipleCompilationErrorsException;
@@ -32,8 +24,8 @@ import org.codehaus.groovy.syntax.SyntaxException;
 
 /**
  * Compiles a policy once: the DSL base class, the event types and units imported, and
- * {@link ThreadInterrupt} woven into every loop and closure so a handler over its time budget can be
- * stopped. Each compile gets its own {@link GroovyClassLoader}, a child of the loader of jobgov.
+ * {@link PolicyInterrupt}'s check woven into every loop, closure and method so a handler over its time or
+ * allocation budget can be stopped. Each compile gets its own {@link GroovyClassLoader}, a child of the loader of jobgov.
  */
 final class PolicyCompiler {
     private PolicyCompiler() {
@@ -54,17 +46,9 @@ final class PolicyCompiler {
                 JobCounters.class.getName(), Job.class.getName(), Units.class.getName(), Duration.class.getName(),
                 PolicyProcess.class.getName());
         imports.addStaticStars(PolicyUnits.class.getName(), PolicySleep.class.getName());
-        config.addCompilationCustomizers(imports, new ASTTransformationCustomizer(ThreadInterrupt.class),
-                new ASTTransformationCustomizer(java.util.Map.of("value", budgetCheck()), ConditionalInterrupt.class));
+        config.addCompilationCustomizers(imports,
+                new ASTTransformationCustomizer(ThreadInterrupt.class, PolicyInterrupt.class.getName(), PolicyCompiler.class.getClassLoader()));
         return config;
-    }
-
-    /** {@code { jobgov.policy.PolicyBudget.exceeded() }}: the condition woven into every loop, closure and method. */
-    private static ClosureExpression budgetCheck() {
-        ClosureExpression check = new ClosureExpression(Parameter.EMPTY_ARRAY, new ExpressionStatement(
-                new StaticMethodCallExpression(ClassHelper.make(PolicyBudget.class), "exceeded", ArgumentListExpression.EMPTY_ARGUMENTS)));
-        check.setVariableScope(new VariableScope());
-        return check;
     }
 
     /**

@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  *
  * <p>One budget thread ({@code jobgov-policy-NAME-budget}) watches every running call, every millisecond,
  * against its time budget and its allocation budget (HotSpot's per-thread allocated bytes). A call over either
- * is interrupted (the compiler wove {@code ThreadInterrupt} checks into its loops); one that does not stop
+ * is interrupted (the compiler wove {@link PolicyInterrupt}'s check into its loops); one that does not stop
  * within {@link #GRACE} is abandoned with its thread and the lane gets a fresh thread. A handler that has
  * abandoned {@link #ABANDONED_PER_HANDLER} threads, or was stopped {@link #ALLOCATION_STOPS_PER_HANDLER} times for
  * its allocation, is disabled; a policy that has abandoned {@link #ABANDONED_PER_POLICY} threads is disabled

@@ -362,7 +362,19 @@ class PolicyEngineTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> messages.stream().filter(n -> n.getMessage().equals("tick")).count() >= ticksBefore + 20
                 && messages.stream().anyMatch(n -> n.getMessage().equals("other handler 2")));
         assertEquals(0, attr("HandlersTimedOut"), "the endless handler was still in its loop (60s budget) the whole time");
-        assertEquals(0, attr("HandlerErrors"));
+        assertEquals(0, attr("HandlerErrors"), text("LastError"));
+    }
+
+    @Test
+    void anEmptyLoopRunsIntoTheTimeBudgetNotTheAllocationBudget() throws Exception {
+        // The woven check itself must not allocate: Groovy's ConditionalInterrupt built a closure per check, and
+        // this loop went past 8m within a fraction of its 2 s.
+        Path p = policy("spin.groovy", "on(ProcessExited) { while (true) { } }\n");
+        load(p, "budget", "2s", "allocation", "8m");
+        backend.fire(exited(1, 0));
+        await().atMost(Duration.ofSeconds(20)).until(() -> attr("HandlerErrors") == 1);
+        assertEquals(1, attr("HandlersTimedOut"), text("LastError"));
+        assertTrue(text("LastError").contains("time budget of 2s"), text("LastError"));
     }
 
     @Test

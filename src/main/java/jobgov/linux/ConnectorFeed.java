@@ -27,11 +27,10 @@ final class ConnectorFeed implements AutoCloseable {
         if (closed || subscription != null || (c = ProcConnector.get()) == null) {
             return;
         }
-        processes.connected();
         subscription = c.subscribe(new ProcConnector.Listener() {
             @Override
-            public void forked(long parentPid, long child) {
-                if (processes.forked(parentPid, child)) {
+            public void forked(long parentPid, long child, long at) {
+                if (processes.forked(parentPid, child, at)) {
                     HostProcess.newcomer(child, rlimits.get());
                     wake.run();
                 }
@@ -50,6 +49,8 @@ final class ConnectorFeed implements AutoCloseable {
                 wake.run();
             }
         });
+        // only now: a start that sees the tracker connected waits for its fork message, which this subscription hears
+        processes.connected();
     }
 
     /** Where the job's process events come from: the connector (while subscribed) and the tick of {@code tickMillis}. */

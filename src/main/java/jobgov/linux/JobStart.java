@@ -55,6 +55,7 @@ final class JobStart {
         dirs.forEach(d -> wrapped.add(d.resolve("cgroup.procs").toString()));
         wrapped.addAll(original);
         Process p;
+        long since = System.nanoTime(); // the connector's stamp on this process's fork is later: see ProcessTracker.starting
         try {
             command.command(wrapped);
             p = command.start();
@@ -64,7 +65,7 @@ final class JobStart {
             command.command(original);
         }
         long pid = p.pid();
-        tracker.starting(pid);
+        tracker.starting(pid, since);
         // A terminate right after start must find the process in the job.
         awaitJoined(p, dirs.get(dirs.size() - 1));
         tracker.joined(pid);

@@ -37,7 +37,8 @@ final class ProcConnector {
 
     /** What a job hears. Called on the connector's thread: return quickly. */
     interface Listener {
-        void forked(long parent, long child);
+        /** @param at when the kernel created {@code child}, on the clock of {@link System#nanoTime()} (CLOCK_MONOTONIC) */
+        void forked(long parent, long child, long at);
 
         /** @param status the wait(2) status: exit code {@code (status >> 8) & 0xff}, or the signal {@code status & 0x7f} */
         void exited(long pid, int status);
@@ -51,6 +52,8 @@ final class ProcConnector {
     private static volatile boolean failed;
 
     private final int fd;
+    // the kernel stamps messages with its own CLOCK_MONOTONIC; inside a time namespace the JVM's clock is offset
+    private final long clockOffset = TimeNamespace.monotonicOffsetNanos();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile long lost;
 
@@ -169,8 +172,9 @@ final class ProcConnector {
             long parentTgid = Integer.toUnsignedLong(buf.getInt(off + DATA + 4));
             long childPid = Integer.toUnsignedLong(buf.getInt(off + DATA + 8));
             long childTgid = Integer.toUnsignedLong(buf.getInt(off + DATA + 12));
+            long at = buf.getLong(off + EVENT + 8) + clockOffset;
             if (childPid == childTgid) {
-                tell(l -> l.forked(parentTgid, childTgid));
+                tell(l -> l.forked(parentTgid, childTgid, at));
             }
         } else if (what == PROC_EVENT_EXIT) {
             long pid = Integer.toUnsignedLong(buf.getInt(off + DATA));

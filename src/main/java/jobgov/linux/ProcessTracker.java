@@ -49,6 +49,13 @@ final class ProcessTracker {
     // the machine's latest forks and exits of processes not (yet) known as members, bounded: see forked()
     private final java.util.Map<Long, java.util.List<Long>> recentForks = bounded();
     private final java.util.Map<Long, Integer> recentExits = bounded();
+    // when the connector last read a fork creating each pid (System.nanoTime's clock), bounded
+    private final java.util.Map<Long, Long> forkedAt = bounded();
+    // started processes whose own fork message the connector has not read yet: what it reads about their pid until
+    // then is an earlier process's (its exit, its children); value: System.nanoTime() just before the start
+    private final java.util.Map<Long, Long> unborn = new java.util.HashMap<>();
+    /** How long a started process waits for its fork message before it is a member anyway (a lost subscription, say). */
+    private static final long UNBORN_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
     private static <V> java.util.Map<Long, V> bounded() {
         return new java.util.LinkedHashMap<>() {
@@ -76,16 +83,29 @@ final class ProcessTracker {
     synchronized void joined(long pid) {
         // its start time now, while the pid is surely its own: read on the tick, it could be a stranger's already
         joinedStart.put(pid, startTime(pid));
-        members.add(pid);
+        if (!unborn.containsKey(pid)) {
+            members.add(pid);
+        }
         seen.add(pid);
         added.add(pid);
         recentForks.remove(pid);
     }
 
-    /** A process the job started: its exit is reported with its code, not from the process list. */
-    synchronized void starting(long pid) {
-        members.add(pid);
+    /**
+     * A process the job started, with {@code since} the {@link System#nanoTime()} just before its fork: its exit is
+     * reported with its code, not from the process list. The pid may have been an earlier process's a moment ago, and
+     * the connector may not have read that one's last forks and its exit yet: the messages come in the kernel's order,
+     * so what comes before the fork that created this process (stamped {@code since} or later) is not its own. Until
+     * that fork is read, the process is not a member; its children are adopted from it on.
+     */
+    synchronized void starting(long pid, long since) {
         started.add(pid);
+        Long at = forkedAt.get(pid);
+        if (connected && (at == null || at < since)) {
+            unborn.put(pid, since);
+            return;
+        }
+        members.add(pid);
         java.util.List<Long> children = recentForks.remove(pid);
         if (children != null) {
             children.forEach(this::adopt);
@@ -106,15 +126,27 @@ final class ProcessTracker {
     }
 
     /**
-     * A fork seen by the connector (its thread): a child of a member is a member (it starts in its parent's cgroups).
+     * A fork seen by the connector (its thread), stamped {@code at} by the kernel: a child of a member is a member (it
+     * starts in its parent's cgroups).
      *
-     * @return whether {@code child} joined the job
+     * @return whether {@code child} joined the job (and needs the job's per-process limits)
      */
-    synchronized boolean forked(long parent, long child) {
+    synchronized boolean forked(long parent, long child, long at) {
         // a fork starts a pid's life: what an earlier process with that pid did (its exit, its forks) is not this one's
         // (pids wrap within seconds under fork load; a stranger's status or children must never become the job's)
         recentExits.remove(child);
         recentForks.remove(child);
+        forkedAt.put(child, at);
+        if (members.remove(child)) {
+            endedStarted.remove(child); // the pid's earlier process is gone, its exit message lost: no member now
+        }
+        Long since = unborn.get(child);
+        if (since != null && at >= since) {
+            // the fork of a process the job started: a member from here on (its wrapper set its rlimits itself)
+            unborn.remove(child);
+            members.add(child);
+            return false;
+        }
         if (!members.contains(parent)) {
             // the parent may become a member a moment later (a started shell forks before start() returns): remember
             recentForks.computeIfAbsent(parent, p -> new java.util.ArrayList<>()).add(child);
@@ -274,12 +306,28 @@ final class ProcessTracker {
      * member, and its children would get the job's per-process limits.
      */
     private synchronized void seed(Set<Long> current) {
+        boolean lost = resync;
         if (resync) {
             resync = false;
             members.removeIf(pid -> !current.contains(pid) && !started.contains(pid));
         }
+        if (!unborn.isEmpty()) {
+            // a started process whose fork message was lost (an overrun) or is long overdue: a member as listed, if it runs
+            long now = System.nanoTime();
+            unborn.entrySet().removeIf(u -> {
+                if (!lost && now - u.getValue() < UNBORN_WAIT_NANOS) {
+                    return false;
+                }
+                if (started.contains(u.getKey())) {
+                    members.add(u.getKey());
+                } else {
+                    endedStarted.remove(u.getKey());
+                }
+                return true;
+            });
+        }
         for (long pid : current) {
-            if (!exitStatus.containsKey(pid)) {
+            if (!exitStatus.containsKey(pid) && !unborn.containsKey(pid)) {
                 members.add(pid);
             }
         }
@@ -292,7 +340,7 @@ final class ProcessTracker {
      */
     private synchronized void startedEnded(long pid) {
         exitStatus.remove(pid);
-        if (connected && members.contains(pid)) {
+        if (connected && (members.contains(pid) || unborn.containsKey(pid))) {
             endedStarted.add(pid);
         } else {
             members.remove(pid);

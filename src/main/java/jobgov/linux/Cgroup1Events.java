@@ -39,6 +39,7 @@ final class Cgroup1Events {
     // one ActiveProcessLimit per crossing of pids.max, not per refused fork
     private final LimitCrossing pidsCrossing = new LimitCrossing(0);
     private long oomKills;
+    private volatile boolean oomWatched;
     // re-armed from the thread that changes the limits
     private volatile boolean jobTimeFired;
     private volatile boolean jobTimeNotified;
@@ -74,6 +75,7 @@ final class Cgroup1Events {
             }
             fs.write(mem.resolve("cgroup.event_control"), efd + " " + ofd);
             loop.watchEventFd(efd, ofd);
+            oomWatched = true;
         } catch (IOException e) {
             Libc.C.close(efd);
             if (ofd >= 0) {
@@ -81,6 +83,15 @@ final class Cgroup1Events {
             }
             LOG.log(System.Logger.Level.DEBUG, "job " + job + ": no OOM eventfd (" + e.getMessage() + "); the 100 ms tick reads oom_kill");
         }
+    }
+
+    /**
+     * Whether the tick must read files no notification covers under {@code l}: the polled limits, {@code pids.events}
+     * while a process limit is set (v1 sends no notification for it on 6.x kernels), {@code oom_kill} without the
+     * OOM eventfd.
+     */
+    boolean polled(JobLimits l) {
+        return PolledLimits.any(l) || (l.activeProcesses() != null && dirs.dir("pids") != null) || (!oomWatched && dirs.dir("memory") != null);
     }
 
     /** A process was put into the job: the next emptying is a real one, even if "populated 1" was never read. */

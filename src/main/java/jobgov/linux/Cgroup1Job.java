@@ -38,6 +38,8 @@ import jobgov.job.LimitRefusedException;
 final class Cgroup1Job implements BackendJob {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
     private static final long TICK_MILLIS = 100;
+    /** The tick while the connector reports the processes and no limit is polled: for escapes and outside writes. */
+    private static final long QUIET_TICK_MILLIS = 1000;
     /** How long a start waits for the event thread to subscribe (it is armed within milliseconds unless the host is starved). */
     private static final long ARMING_WAIT_MILLIS = 5000;
     private static final long SELF = ProcessHandle.current().pid();
@@ -90,6 +92,7 @@ final class Cgroup1Job implements BackendJob {
             writer.apply(spec.limits(), JobLimits.NONE);
             events.rearm(spec.limits(), JobLimits.NONE);
             l = new EventLoop(name, TICK_MILLIS, this::check, listener);
+            l.whenQuiet(QUIET_TICK_MILLIS, this::quiet);
             Path unified = dirs.unified();
             if (unified != null) {
                 l.watch(unified.resolve("cgroup.events"));
@@ -161,7 +164,7 @@ final class Cgroup1Job implements BackendJob {
     @Override
     public String eventSource() {
         // what is true now: before the event thread has armed, and where libc is out of reach, only the tick runs
-        return loop.armed() ? connector.source(TICK_MILLIS) + ", inotify, eventfd" : connector.source(TICK_MILLIS);
+        return loop.armed() ? connector.source(TICK_MILLIS, QUIET_TICK_MILLIS) + ", inotify, eventfd" : connector.source(TICK_MILLIS, 0);
     }
 
     /** The job's directory for a v1 controller (or null when not mounted). */
@@ -308,6 +311,14 @@ final class Cgroup1Job implements BackendJob {
     /** Brings the event thread's next check on (from any thread; the connector's feed takes it before the loop exists). */
     private void wake() {
         loop.wake();
+    }
+
+    /**
+     * Nothing needs the fast tick (event thread): the connector reports forks and exits, the unified cgroup.events
+     * the emptying, no exit waits for its status, and no file the limits need is left without a notification.
+     */
+    private boolean quiet() {
+        return connector.subscribed() && dirs.unified() != null && !processes.awaitingStatus() && !events.polled(limits);
     }
 
     private void later(JobEvent e) {

@@ -39,6 +39,8 @@ import jobgov.linux.CgroupGuard.Operation;
 final class Cgroup2Job implements BackendJob {
     private static final System.Logger LOG = System.getLogger("jobgov.linux");
     private static final long TICK_MILLIS = 100;
+    /** The tick while the connector reports the processes and no limit is polled: for escapes and outside writes. */
+    private static final long QUIET_TICK_MILLIS = 1000;
     /** How long a start waits for the event thread's connector subscription (it comes within ms unless JNA loads slowly). */
     private static final long ARMING_WAIT_MILLIS = 5000;
     private static final long SELF = ProcessHandle.current().pid();
@@ -86,6 +88,7 @@ final class Cgroup2Job implements BackendJob {
         try {
             this.events = new Cgroup2Events(tree.fs(), dir);
             l = new EventLoop(name, TICK_MILLIS, this::check, listener);
+            l.whenQuiet(QUIET_TICK_MILLIS, this::quiet);
             l.onArm(connector::open); // on the event thread: job creation does not load JNA
             for (String file : Cgroup2Events.WATCHED) {
                 if (tree.fs().exists(dir.resolve(file))) {
@@ -261,6 +264,14 @@ final class Cgroup2Job implements BackendJob {
         }
     }
 
+    /**
+     * Nothing needs the fast tick (event thread): the connector reports forks and exits, cgroup.events, memory.events
+     * and pids.events notify, no exit waits for its status, no emptying is held back, and no limit is polled.
+     */
+    private boolean quiet() {
+        return connector.subscribed() && heldZero == null && !processes.awaitingStatus() && !PolledLimits.any(limits);
+    }
+
     private void check() {
         if (closed) {
             return;
@@ -348,7 +359,7 @@ final class Cgroup2Job implements BackendJob {
     /** Where the job's process and limit events come from (MBean attribute EventSource, status). */
     @Override
     public String eventSource() {
-        return loop.armed() ? connector.source(TICK_MILLIS) + ", inotify" : connector.source(TICK_MILLIS);
+        return loop.armed() ? connector.source(TICK_MILLIS, QUIET_TICK_MILLIS) + ", inotify" : connector.source(TICK_MILLIS, 0);
     }
 
     @Override

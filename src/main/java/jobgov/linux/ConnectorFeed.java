@@ -53,9 +53,19 @@ final class ConnectorFeed implements AutoCloseable {
         processes.connected();
     }
 
-    /** Where the job's process events come from: the connector (while subscribed) and the tick of {@code tickMillis}. */
-    String source(long tickMillis) {
-        return (subscription != null ? "netlink proc connector, " : "") + "cgroup.procs every " + tickMillis + " ms";
+    /** Whether the connector feeds the job now. */
+    boolean subscribed() {
+        return subscription != null;
+    }
+
+    /**
+     * Where the job's process events come from: the connector (while subscribed) and the tick of {@code tickMillis},
+     * which slows to {@code quietMillis} (0: never) while the connector feeds the job and no limit needs it.
+     */
+    String source(long tickMillis, long quietMillis) {
+        return subscription != null
+                ? "netlink proc connector, cgroup.procs every " + tickMillis + " ms" + (quietMillis > 0 ? " (" + quietMillis + " ms when quiet)" : "")
+                : "cgroup.procs every " + tickMillis + " ms";
     }
 
     @Override

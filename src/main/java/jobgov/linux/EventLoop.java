@@ -34,6 +34,12 @@ public final class EventLoop implements AutoCloseable {
     private final List<Integer> heldFds = new CopyOnWriteArrayList<>();
     private final long tickMillis;
     private final Runnable check;
+    // the slower tick while nothing needs the fast one (see whenQuiet); event thread reads
+    private volatile java.util.function.BooleanSupplier quiet = () -> false;
+    private volatile long quietMillis;
+    // after a registered eventfd fired (an OOM, say): the fast tick for a while, for the counters the kernel updates after it
+    private long fastUntil = System.nanoTime();
+    private static final long AFTER_EVENTFD_NANOS = TimeUnit.SECONDS.toNanos(1);
     private final Thread thread;
     private int inotifyFd = -1;
     private int wakeFd = -1;
@@ -56,6 +62,22 @@ public final class EventLoop implements AutoCloseable {
         this.thread = new Thread(this::run, "jobgov-events-" + jobName);
         thread.setDaemon(true);
         this.failures = new EventThreadFailures(thread.getName(), events, LOG);
+    }
+
+    /**
+     * While {@code quiet} says so (asked on the event thread before each wait), the loop checks every {@code millis}
+     * instead of every tick: the kernel's notifications and {@link #wake()} still bring a check on at once. For a job
+     * whose processes the connector reports and whose limits need no polling, the tick only looks for what nothing
+     * notifies (a process moving itself out, a pid written into cgroup.procs by someone else).
+     */
+    public void whenQuiet(long millis, java.util.function.BooleanSupplier quiet) {
+        this.quietMillis = millis;
+        this.quiet = quiet;
+    }
+
+    /** How long the next wait may last: the tick, or the quiet tick when nothing needs the fast one. */
+    private long nextWaitMillis() {
+        return quietMillis > tickMillis && System.nanoTime() - fastUntil >= 0 && quiet.getAsBoolean() ? quietMillis : tickMillis;
     }
 
     /** Runs {@code check} whenever the kernel reports a modification of {@code file} (armed when the thread starts). */
@@ -247,11 +269,14 @@ public final class EventLoop implements AutoCloseable {
             for (int i = 0; i < extra.size(); i++) {
                 setFd(fds, 2 + i, extra.get(i));
             }
-            int r = Libc.C.poll(fds, n, (int) tickMillis);
+            int r = Libc.C.poll(fds, n, (int) nextWaitMillis());
             if (r > 0) {
                 for (int i = 0; i < n; i++) {
                     if (fds.getShort(8L * i + 6) != 0) {
                         Libc.C.read(fds.getInt(8L * i), buf, buf.size()); // drain; the check re-reads state
+                        if (i >= 2) {
+                            fastUntil = System.nanoTime() + AFTER_EVENTFD_NANOS;
+                        }
                     }
                 }
             }

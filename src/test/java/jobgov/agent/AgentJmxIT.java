@@ -70,7 +70,7 @@ class AgentJmxIT {
         assertTrue(((String) jmx.getAttribute(job, "Location")).contains(jobName));
         // root on cgroup1: the kernel's process events, then its file notifications; the tick remains for escapes
         await().atMost(Duration.ofSeconds(30)).until(() -> jmx.getAttribute(job, "EventSource"),
-                s -> s.equals("netlink proc connector, cgroup.procs every 100 ms, inotify, eventfd"));
+                s -> s.equals("netlink proc connector, cgroup.procs every 100 ms (1000 ms when quiet), inotify, eventfd"));
         assertTrue((Long) jmx.getAttribute(job, "ActiveProcesses") >= 5);
         assertTrue((Long) jmx.getAttribute(job, "TotalProcesses") >= 5);
         assertTrue((Long) jmx.getAttribute(job, "TotalUserTimeMillis") > 0, "the host JVM's own CPU time counts");

@@ -58,9 +58,12 @@ final class Governor implements AgentMXBean {
 
     /** Runs the whole start; returns once the host may go on (at once, or when the policy is live with await). */
     void start() {
-        // The platform MBean server takes ~100 ms to build (every platform MXBean): build it on another core
-        // while the job is made; the MBeans are still registered here, before main.
+        // Two pieces of the start are begun on daemon threads first, so that their class loading runs on another
+        // core while the options are parsed: the platform MBean server (~100 ms: every platform MXBean; the MBeans
+        // are still registered here, before main) and the backend's choice (the main thread then finds it made,
+        // or waits for it on Jobs' lock, and reports its error if it failed).
         daemon("jobgov-jmx-start", ManagementFactory::getPlatformMBeanServer);
+        daemon("jobgov-backend-start", Governor::chooseBackend);
         try {
             options = AgentOptions.parse(raw).validate();
         } catch (RuntimeException e) {
@@ -142,7 +145,7 @@ final class Governor implements AgentMXBean {
     private Job createJob(String name) {
         JobLimits all = options.limits();
         JobLimits closeOnly = JobLimits.builder().killOnClose(options.killOnClose() ? null : Boolean.FALSE).build();
-        boolean limited = !all.equals(closeOnly);
+        boolean limited = options.limited(); // not all.equals(closeOnly): a record's first equals costs premain ~55 ms
         Optional<JobBackend> chosen;
         try {
             chosen = Optional.of(Jobs.backend());
@@ -215,6 +218,14 @@ final class Governor implements AgentMXBean {
                     problem("child pid " + child.pid() + " not moved into the job: " + e.getMessage());
                 }
             }
+        }
+    }
+
+    private static void chooseBackend() {
+        try {
+            Jobs.prepare();
+        } catch (RuntimeException | LinkageError e) {
+            // the main thread asks again and reports it
         }
     }
 

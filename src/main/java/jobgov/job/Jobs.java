@@ -13,6 +13,8 @@ import java.util.ServiceLoader;
 public final class Jobs {
     private static final System.Logger LOG = System.getLogger("jobgov.job");
     private static volatile JobBackend chosen;
+    /** The degraded choice's warning, logged by the first {@link #backend()} call. */
+    private static volatile String warning;
 
     private Jobs() {
     }
@@ -25,6 +27,25 @@ public final class Jobs {
     }
 
     public static JobBackend backend() {
+        JobBackend b = prepare();
+        String w = warning;
+        if (w != null) {
+            synchronized (Jobs.class) {
+                if (warning != null) {
+                    LOG.log(System.Logger.Level.WARNING, warning);
+                    warning = null;
+                }
+            }
+        }
+        return b;
+    }
+
+    /**
+     * Chooses the backend as {@link #backend()} does, silently: the agent calls it on a helper thread while it parses
+     * its options, so that a start refused for a bad option still prints one line only. The warning of a degraded
+     * choice waits for the first {@link #backend()} call.
+     */
+    public static JobBackend prepare() {
         JobBackend b = chosen;
         if (b == null) {
             synchronized (Jobs.class) {
@@ -55,7 +76,7 @@ public final class Jobs {
             Optional<String> reason = b.unavailableReason();
             if (reason.isEmpty()) {
                 if (b.name().equals("degraded") && why.length() > 0) {
-                    LOG.log(System.Logger.Level.WARNING, "jobgov runs DEGRADED (no kernel enforcement, limits refused):" + why);
+                    warning = "jobgov runs DEGRADED (no kernel enforcement, limits refused):" + why;
                 }
                 return b;
             }

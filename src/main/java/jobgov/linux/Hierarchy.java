@@ -1,6 +1,7 @@
 package jobgov.linux;
 
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -17,6 +18,20 @@ import java.util.Set;
 public record Hierarchy(int id, Set<String> controllers, String name, Path mountPoint, String mountRoot, boolean unified, String ownPath) {
     public Hierarchy {
         controllers = Set.copyOf(controllers);
+    }
+
+    // Written out, as the record would generate them: hierarchies are map keys on the agent's premain path, and a
+    // record's generated hashCode bootstraps java.lang.runtime.ObjectMethods on first use (~50 ms there).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Hierarchy h && id == h.id && unified == h.unified && controllers.equals(h.controllers)
+                && Objects.equals(name, h.name) && Objects.equals(mountPoint, h.mountPoint)
+                && Objects.equals(mountRoot, h.mountRoot) && Objects.equals(ownPath, h.ownPath);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, controllers, name, mountPoint, mountRoot, unified, ownPath);
     }
 
     /** The directory of this process's own cgroup. */

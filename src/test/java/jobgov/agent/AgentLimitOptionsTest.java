@@ -40,4 +40,13 @@ class AgentLimitOptionsTest {
             assertTrue(e.getMessage().startsWith("option 'await': "), e.getMessage());
         }
     }
+    @Test
+    void optionsAreLimitedOnlyWhenTheySetALimit() {
+        // limited: the start stops when these cannot be put in force (no degraded fallback); kill-on-close is no such limit
+        assertTrue(AgentOptions.parse("memory=64m").limited());
+        assertTrue(AgentOptions.parse("name=x,processes=8,kill-on-close=false").limited());
+        for (String none : List.of("", "name=x", "kill-on-close=false", "memory=none", "memory=", "await=true")) {
+            assertFalse(AgentOptions.parse(none).limited(), none);
+        }
+    }
 }

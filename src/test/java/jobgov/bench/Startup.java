@@ -26,6 +26,8 @@ final class Startup {
         int runs = full ? 10 : 5;
         Samples plain = new Samples();
         Samples agent = new Samples();
+        Samples empty = new Samples();
+        String emptyAgent = EmptyAgent.jar(Path.of(System.getProperty("jobgov.bench.out", "target/bench"))).toAbsolutePath().toString();
         Samples groovy = new Samples();
         Samples policy = new Samples();
         String policyFile = Path.of("scripts/bench.d/policy30.groovy").toAbsolutePath().toString();
@@ -33,6 +35,7 @@ final class Startup {
         for (int r = 0; r < runs; r++) {
             add(plain, Bench.timeUntilLine(List.of(Bench.java(), "-cp", classes(), "jobgov.bench.Hello"), "main-at ", 30_000));
             add(agent, Bench.timeUntilLine(List.of(Bench.java(), "-javaagent:" + jar(), "-cp", classes(), "jobgov.bench.Hello"), "main-at ", 30_000));
+            add(empty, Bench.timeUntilLine(List.of(Bench.java(), "-javaagent:" + emptyAgent, "-cp", classes(), "jobgov.bench.Hello"), "main-at ", 30_000));
             if (groovyJar != null) {
                 add(groovy, Bench.timeUntilLine(List.of(Bench.java(), "-cp", groovyJar, "groovy.ui.GroovyMain", "-e",
                         "println 'live ' + System.currentTimeMillis()"), "live ", 30_000));
@@ -46,6 +49,10 @@ final class Startup {
         bench.add(new Figure("agent start-up: time until main", "ms", agentWorks() ? agent : new Samples(),
                 "same JVM without -javaagent", plain, "<= +100 ms",
                 agentWorks() ? "adds " + Samples.fmt(agent.median() - plain.median()) + " ms; " + agentNote : agentNote));
+        bench.add(new Figure("agent start-up: time until main, vs an agent that does nothing", "ms", agentWorks() ? agent : new Samples(),
+                "same JVM with an empty -javaagent (the floor of any agent)", empty, "",
+                agentWorks() ? "jobgov's own share: " + Samples.fmt(agent.median() - empty.median()) + " ms; the empty agent's: "
+                        + Samples.fmt(empty.median() - plain.median()) + " ms" : agentNote));
         bench.add(new Figure("30-line policy live (cold JVM + agent)", "ms", policy,
                 "fresh JVM running a 1-line Groovy script", groovy, "<= 1.1x",
                 policy.isEmpty() ? "no 'policy-live' line: policy engine or agent not landed" : runs + " runs"));

@@ -80,4 +80,22 @@ class CgroupMountsTest {
         assertThrows(JobException.class, () -> inside.check(job, CgroupGuard.Operation.FREEZE, true));
         assertThrows(JobException.class, () -> inside.check(job, CgroupGuard.Operation.LIMIT, false), "not ours: no limits");
     }
+    @Test
+    void hierarchiesAreEqualExactlyWhenEveryComponentIs() {
+        // equals and hashCode are written out (premain's cost, see Hierarchy): they must still be the record's
+        Hierarchy h = new Hierarchy(4, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/memory"), "/", false, "/a");
+        assertEquals(h, new Hierarchy(4, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/memory"), "/", false, "/a"));
+        assertEquals(h.hashCode(), new Hierarchy(4, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/memory"), "/", false, "/a").hashCode());
+        List<Hierarchy> others = List.of(
+                new Hierarchy(5, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/memory"), "/", false, "/a"),
+                new Hierarchy(4, java.util.Set.of("pids"), null, Path.of("/sys/fs/cgroup/memory"), "/", false, "/a"),
+                new Hierarchy(4, java.util.Set.of("memory"), "x", Path.of("/sys/fs/cgroup/memory"), "/", false, "/a"),
+                new Hierarchy(4, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/pids"), "/", false, "/a"),
+                new Hierarchy(4, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/memory"), "/b", false, "/a"),
+                new Hierarchy(4, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/memory"), "/", true, "/a"),
+                new Hierarchy(4, java.util.Set.of("memory"), null, Path.of("/sys/fs/cgroup/memory"), "/", false, "/b"));
+        for (Hierarchy o : others) {
+            assertTrue(!h.equals(o) && !o.equals(h), o::toString);
+        }
+    }
 }

@@ -85,6 +85,30 @@ class AgentOptionsIT {
     }
 
     @Test
+    void aBadOptionOnADegradedHostIsStillOneLine(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        // As nobody no cgroup can be made: the backend's choice (begun on a helper thread while the options parse)
+        // falls to degraded, whose warning must not join the refusal's one line (JobsPrepareIT pins the silence down;
+        // here the refusal usually wins the race anyway, so this is the whole start seen from outside).
+        Requirements.require(Requirements.isRoot(), "needs root to switch to the user nobody");
+        Requirements.command("setpriv");
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path jar = Files.copy(Requirements.jobgovJar(), tmp.resolve("jobgov.jar"));
+        Files.setPosixFilePermissions(jar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        {
+            Process p = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                    "-javaagent:" + jar + "=memroy=1g", "-cp", jar.toString(), "jobgov.boot.Boot")
+                    .directory(tmp.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            String err = new String(p.getErrorStream().readAllBytes());
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), err);
+            assertEquals(1, p.exitValue(), err);
+            List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), "one line, got " + lines);
+            assertTrue(lines.get(0).startsWith("jobgov: bad agent options") && lines.get(0).contains("memroy"), lines.get(0));
+        }
+    }
+
+    @Test
     void optionLimitsTheBackendRefusesStopTheStartAndLeaveNoCgroup() throws Exception {
         String jobName = "jobgov-test-" + UUID.randomUUID().toString().substring(0, 8);
         try (HostJvm host = HostJvm.start("name=" + jobName + ",memory=256m,ui-restrictions=desktop", TreeHost.class.getName())) {

@@ -83,6 +83,24 @@ class LayeringTest {
     }
 
     @Test
+    void thePolicyLayerKnowsNoJmx() {
+        // the Policy MBean, its notifications and the sub-jobs' Job MBeans are jmx's, reached through PolicyViews
+        Set<String> uses = new TreeSet<>();
+        for (JavaClass c : main) {
+            if (!"policy".equals(layer(c))) {
+                continue;
+            }
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                String n = d.getTargetClass().getName();
+                if (n.startsWith("javax.management.")) { // java.lang.management's thread counters (the budgets) are no JMX
+                    uses.add(top(c) + " -> " + n);
+                }
+            }
+        }
+        assertEquals(Set.of(), uses);
+    }
+
+    @Test
     void theTableRefusesArrowsThatRunUpOrAcross() {
         assertFalse(allowed("policy", "jmx"));
         assertFalse(allowed("jmx", "agent"));

@@ -2,7 +2,6 @@ package jobgov.policy;
 
 import groovy.lang.Binding;
 import groovy.lang.Closure;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,10 +15,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.management.InstanceAlreadyExistsException;
-import javax.management.JMException;
-import javax.management.MalformedObjectNameException;
-import javax.management.ObjectName;
 import jobgov.job.Job;
 import jobgov.job.JobEvent;
 import jobgov.job.JobLimits;
@@ -53,7 +48,8 @@ public final class PolicyRuntime implements AutoCloseable {
     private final long allocationBudget;
     private final JobLimits baseLimits;
     private final PolicyDispatcher dispatcher;
-    private final PolicyBean bean;
+    /** The Policy MBean's notices, once published (null before, or where no view shows policies). */
+    private volatile PolicyNotices notices;
     private final Map<String, SubJob> subJobs = new ConcurrentHashMap<>();
     private final Map<String, String> params;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
@@ -63,7 +59,6 @@ public final class PolicyRuntime implements AutoCloseable {
     private final AtomicLong reloadFailures = new AtomicLong();
     private volatile PolicyVersion current;
     private volatile String loadedText;
-    private volatile boolean mbeanRegistered;
     private AutoCloseable jobEvents;
     private PolicyWatch watch;
     private volatile boolean closed;
@@ -79,7 +74,6 @@ public final class PolicyRuntime implements AutoCloseable {
         this.allocationBudget = allocationBudget;
         this.baseLimits = job.limits();
         this.dispatcher = new PolicyDispatcher(name, budget, allocationBudget, queue, this::reportError);
-        this.bean = new PolicyBean(this, objectName(name));
     }
 
     /**
@@ -114,7 +108,7 @@ public final class PolicyRuntime implements AutoCloseable {
         });
         PolicyRuntime runtime = new PolicyRuntime(file, job, name, budget, queue, allocation, Map.copyOf(params));
         try {
-            runtime.register();
+            runtime.publish();
             synchronized (runtime.reloadLock) {
                 runtime.activate(compiled, text);
             }
@@ -152,13 +146,13 @@ public final class PolicyRuntime implements AutoCloseable {
                 String message = "reload failed, version " + running + " keeps running: " + e.getMessage();
                 dispatcher.recordError(message);
                 LOG.log(System.Logger.Level.WARNING, "policy " + name + ": " + message);
-                bean.emit(PolicyBean.ERROR, message, null);
+                notice(PolicyNotices.Kind.ERROR, message, null);
                 throw new IllegalArgumentException(message, e);
             }
             reloads.incrementAndGet();
             String message = "loaded version " + version() + " of " + file + " at " + loadedAt();
             LOG.log(System.Logger.Level.INFO, "policy " + name + ": " + message);
-            bean.emit(PolicyBean.RELOADED, message, null);
+            notice(PolicyNotices.Kind.RELOADED, message, null);
             return message;
         }
     }
@@ -518,13 +512,17 @@ public final class PolicyRuntime implements AutoCloseable {
     void notifyMessage(String message) {
         JobEvent e = currentEvent.get();
         LOG.log(System.Logger.Level.INFO, "policy " + name + " notifies: " + message);
-        bean.emit(PolicyBean.MESSAGE, message, e == null ? null : e.type());
+        notice(PolicyNotices.Kind.MESSAGE, message, e == null ? null : e.type());
     }
 
     private void reportError(String message) {
-        PolicyBean b = bean;
-        if (b != null) {
-            b.emit(PolicyBean.ERROR, message, null);
+        notice(PolicyNotices.Kind.ERROR, message, null);
+    }
+
+    private void notice(PolicyNotices.Kind kind, String message, String eventType) {
+        PolicyNotices n = notices;
+        if (n != null) {
+            n.send(kind, message, eventType);
         }
     }
 
@@ -540,11 +538,6 @@ public final class PolicyRuntime implements AutoCloseable {
         return job;
     }
 
-    /** The {@code jobgov:type=Policy,name=NAME} of this policy. */
-    public ObjectName objectName() {
-        return bean.objectName();
-    }
-
     public Instant loadedAt() {
         PolicyVersion v = current;
         return v == null ? Instant.EPOCH : v.loadedAt();
@@ -555,54 +548,26 @@ public final class PolicyRuntime implements AutoCloseable {
         return v == null ? 0 : v.number();
     }
 
-    long reloads() {
-        return reloads.get();
+    /** One reading of this policy's counters and state, for the views above the policy layer. */
+    public PolicyHealth health() {
+        PolicyDispatcher d = dispatcher;
+        return new PolicyHealth(name, file.toString(), job.name(), loadedAt(), version(), reloads.get(), reloadFailures.get(),
+                d.handlersRun(), d.handlerErrors(), d.handlersTimedOut(), d.handlerThreadsAbandoned(), d.handlerThreadsStuck(),
+                d.disabledHandlers(), d.disabled(), d.pumpRestarts(), d.eventsDelivered(), d.eventsDropped(), d.ticksSkipped(),
+                d.queued(), d.capacity(), d.budget(), allocationBudget, List.copyOf(subJobs.keySet()), watch != null, d.lastError());
     }
 
-    long reloadFailures() {
-        return reloadFailures.get();
-    }
-
-    long allocationBudget() {
-        return allocationBudget;
-    }
-
-    PolicyDispatcher dispatcher() {
-        return dispatcher;
-    }
-
-    List<String> subJobNames() {
-        return List.copyOf(subJobs.keySet());
-    }
-
-    boolean watching() {
-        return watch != null;
-    }
-
-    /** The MXBean of this policy (for tests and the agent's own views). */
-    public PolicyMXBean mbean() {
-        return bean;
-    }
-
-    private void register() {
-        try {
-            ManagementFactory.getPlatformMBeanServer().registerMBean(bean, bean.objectName());
-            mbeanRegistered = true;
-        } catch (InstanceAlreadyExistsException e) {
-            throw new IllegalArgumentException("a policy named '" + name + "' is already loaded in this JVM (" + bean.objectName()
-                    + "); give this one another name=");
-        } catch (JMException e) {
-            throw new IllegalArgumentException("policy " + name + ": cannot register its MBean: " + e, e);
+    /** Shows this policy through the first view that shows policies (the Policy MBean); IllegalArgumentException if it cannot be. */
+    private void publish() {
+        for (PolicyViews view : VIEWS) {
+            try {
+                notices = view.publishPolicy(this);
+                return;
+            } catch (UnsupportedOperationException e) {
+                // this view shows sub-jobs only
+            }
         }
-    }
-
-    private static ObjectName objectName(String name) {
-        try {
-            String value = name.matches("[A-Za-z0-9._-]+") ? name : ObjectName.quote(name);
-            return new ObjectName("jobgov:type=Policy,name=" + value);
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException("policy name '" + name + "' cannot be an MBean name: " + e.getMessage(), e);
-        }
+        LOG.log(System.Logger.Level.INFO, "policy " + name + ": no view shows policies here: it runs without its MBean");
     }
 
     /** Stops the handlers and timers, moves sub-job processes back into the job and closes the sub-jobs, unregisters the MBean. */
@@ -626,12 +591,10 @@ public final class PolicyRuntime implements AutoCloseable {
         for (String n : List.copyOf(subJobs.keySet())) {
             closeSubJob(subJobs.remove(n));
         }
-        if (mbeanRegistered) {
-            try {
-                ManagementFactory.getPlatformMBeanServer().unregisterMBean(bean.objectName());
-            } catch (JMException e) {
-                LOG.log(System.Logger.Level.DEBUG, "policy " + name + ": MBean already gone: " + e);
-            }
+        PolicyNotices n = notices;
+        if (n != null) {
+            notices = null;
+            n.close();
         }
         PolicyVersion v = current;
         if (v != null) {

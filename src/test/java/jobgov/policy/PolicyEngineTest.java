@@ -447,7 +447,6 @@ class PolicyEngineTest {
                 """);
         List<Notification> messages = new CopyOnWriteArrayList<>();
         PolicyRuntime r = load(p);
-        r.mbean();
         SERVER.addNotificationListener(policyMBean(), (n, hb) -> messages.add(n), null, null);
         await().atMost(Duration.ofSeconds(10)).until(() -> !messages.isEmpty());
         assertEquals("1048576 2000 12.5 null", messages.get(0).getMessage());

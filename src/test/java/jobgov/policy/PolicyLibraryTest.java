@@ -227,7 +227,7 @@ class PolicyLibraryTest {
                 """);
         PolicyRuntime policy = PolicyRuntime.load(p, job, Map.of("name", name, "queue", "4"));
         cleanup.add(policy);
-        ObjectName on = policy.objectName();
+        ObjectName on = jobgov.jmx.PolicyMBeans.objectName(policy.name());
         var server = ManagementFactory.getPlatformMBeanServer();
         // 300 short-lived processes, each alive long enough for the backend to see it come and go.
         Process flood = start(job, "bash", "-c", "for i in $(seq 300); do sleep 0.3 & done; wait");
@@ -262,7 +262,8 @@ class PolicyLibraryTest {
         long pid = batch.pids().get(0);
         assertTrue(PolicyProcess.commandLine(job, pid).startsWith("sleep 300"));
         assertEquals(32L << 20, read(cgroupDir(pid, "memory").resolve("memory.limit_in_bytes")));
-        assertEquals(List.of("batch"), List.of(policy.mbean().getSubJobs()));
+        assertEquals(List.of("batch"), List.of((String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(jobgov.jmx.PolicyMBeans.objectName(policy.name()), "SubJobs")));
+        assertEquals(List.of("batch"), policy.health().subJobs());
         policy.close();
         cleanup.remove(policy);
         assertTrue(job.pids().contains(pid) && ProcessHandle.of(pid).isPresent(),

@@ -1,19 +1,20 @@
-package jobgov.policy;
+package jobgov.jmx;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.MBeanNotificationInfo;
 import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
 import javax.management.ObjectName;
+import jobgov.policy.PolicyHealth;
+import jobgov.policy.PolicyNotices;
+import jobgov.policy.PolicyRuntime;
 
-/** The JMX face of a {@link PolicyRuntime}: its counters, {@code reload()}, and its notifications. */
+/** The JMX face of a {@link PolicyRuntime}: its health, {@code reload()}, and its notices as notifications. */
 final class PolicyBean extends NotificationBroadcasterSupport implements PolicyMXBean {
-    static final String MESSAGE = "jobgov.policy.message";
-    static final String ERROR = "jobgov.policy.error";
-    static final String RELOADED = "jobgov.policy.reloaded";
-
     /** Listeners are called off the handler thread, so a slow JMX client never eats a handler's budget. */
-    private static final java.util.concurrent.Executor DELIVERY = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private static final Executor DELIVERY = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "jobgov-policy-notifications");
         t.setDaemon(true);
         return t;
@@ -24,21 +25,28 @@ final class PolicyBean extends NotificationBroadcasterSupport implements PolicyM
     private final AtomicLong sequence = new AtomicLong();
 
     PolicyBean(PolicyRuntime runtime, ObjectName objectName) {
-        super(DELIVERY, new MBeanNotificationInfo(new String[] {MESSAGE}, Notification.class.getName(), "a message from the policy (notify)"),
-                new MBeanNotificationInfo(new String[] {ERROR}, Notification.class.getName(), "a handler failed or ran over budget, or a reload failed"),
-                new MBeanNotificationInfo(new String[] {RELOADED}, Notification.class.getName(), "a new version of the policy runs"));
+        super(DELIVERY, infos());
         this.runtime = runtime;
         this.objectName = objectName;
     }
 
-    ObjectName objectName() {
-        return objectName;
+    private static MBeanNotificationInfo[] infos() {
+        PolicyNotices.Kind[] kinds = PolicyNotices.Kind.values();
+        MBeanNotificationInfo[] out = new MBeanNotificationInfo[kinds.length];
+        for (int i = 0; i < kinds.length; i++) {
+            out[i] = new MBeanNotificationInfo(new String[] {kinds[i].type()}, Notification.class.getName(), kinds[i].description());
+        }
+        return out;
     }
 
-    void emit(String type, String message, Object userData) {
-        Notification n = new Notification(type, objectName, sequence.incrementAndGet(), System.currentTimeMillis(), message);
-        n.setUserData(userData);
+    void emit(PolicyNotices.Kind kind, String message, String eventType) {
+        Notification n = new Notification(kind.type(), objectName, sequence.incrementAndGet(), System.currentTimeMillis(), message);
+        n.setUserData(eventType);
         sendNotification(n);
+    }
+
+    private PolicyHealth health() {
+        return runtime.health();
     }
 
     @Override
@@ -68,102 +76,102 @@ final class PolicyBean extends NotificationBroadcasterSupport implements PolicyM
 
     @Override
     public long getReloads() {
-        return runtime.reloads();
+        return health().reloads();
     }
 
     @Override
     public long getReloadFailures() {
-        return runtime.reloadFailures();
+        return health().reloadFailures();
     }
 
     @Override
     public long getHandlersRun() {
-        return runtime.dispatcher().handlersRun();
+        return health().handlersRun();
     }
 
     @Override
     public long getHandlerErrors() {
-        return runtime.dispatcher().handlerErrors();
+        return health().handlerErrors();
     }
 
     @Override
     public long getHandlersTimedOut() {
-        return runtime.dispatcher().handlersTimedOut();
+        return health().handlersTimedOut();
     }
 
     @Override
     public long getHandlerThreadsAbandoned() {
-        return runtime.dispatcher().handlerThreadsAbandoned();
+        return health().handlerThreadsAbandoned();
     }
 
     @Override
     public int getHandlerThreadsStuck() {
-        return runtime.dispatcher().handlerThreadsStuck();
+        return health().handlerThreadsStuck();
     }
 
     @Override
     public String[] getDisabledHandlers() {
-        return runtime.dispatcher().disabledHandlers().toArray(String[]::new);
+        return health().disabledHandlers().toArray(String[]::new);
     }
 
     @Override
     public String getDisabled() {
-        return runtime.dispatcher().disabled();
+        return health().disabled();
     }
 
     @Override
     public long getPolicyThreadRestarts() {
-        return runtime.dispatcher().pumpRestarts();
+        return health().policyThreadRestarts();
     }
 
     @Override
     public long getEventsDelivered() {
-        return runtime.dispatcher().eventsDelivered();
+        return health().eventsDelivered();
     }
 
     @Override
     public long getEventsDropped() {
-        return runtime.dispatcher().eventsDropped();
+        return health().eventsDropped();
     }
 
     @Override
     public long getTicksSkipped() {
-        return runtime.dispatcher().ticksSkipped();
+        return health().ticksSkipped();
     }
 
     @Override
     public int getEventsQueued() {
-        return runtime.dispatcher().queued();
+        return health().eventsQueued();
     }
 
     @Override
     public int getQueueCapacity() {
-        return runtime.dispatcher().capacity();
+        return health().queueCapacity();
     }
 
     @Override
     public long getBudgetMillis() {
-        return runtime.dispatcher().budget().toMillis();
+        return health().budget().toMillis();
     }
 
     @Override
     public long getAllocationBudgetBytes() {
-        return runtime.allocationBudget();
+        return health().allocationBudgetBytes();
     }
 
     @Override
     public String[] getSubJobs() {
-        return runtime.subJobNames().toArray(String[]::new);
+        return health().subJobs().toArray(String[]::new);
     }
 
     @Override
     public boolean isWatch() {
-        return runtime.watching();
+        return health().watch();
     }
 
     @Override
     public String getLastError() {
-        return runtime.dispatcher().lastError();
+        return health().lastError();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package jobgov.policy;
+package jobgov.jmx;
 
 /**
  * {@code jobgov:type=Policy,name=NAME}: one loaded policy. Also a notification emitter:

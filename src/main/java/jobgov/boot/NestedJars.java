@@ -29,7 +29,30 @@ final class NestedJars {
     }
 
     static ClassLoader loader(ClassLoader parent) throws IOException {
-        return new URLClassLoader("jobgov", urls(), parent);
+        return new Loader(urls(), parent);
+    }
+
+    /**
+     * The nested jars over {@code parent} (the JDK for the agent, never the host's class path), and the boot classes
+     * from the loader that holds them: the entry interfaces ({@link AgentEntry}, {@link CommandEntry}) must be the
+     * very classes boot holds, and jobgov-core does not carry them.
+     */
+    private static final class Loader extends URLClassLoader {
+        static {
+            ClassLoader.registerAsParallelCapable();
+        }
+
+        Loader(URL[] urls, ClassLoader parent) {
+            super("jobgov", urls, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (name.startsWith("jobgov.boot.")) {
+                return Class.forName(name, resolve, NestedJars.class.getClassLoader());
+            }
+            return super.loadClass(name, resolve);
+        }
     }
 
     static synchronized URL[] urls() throws IOException {

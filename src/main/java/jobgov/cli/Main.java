@@ -1,6 +1,7 @@
 package jobgov.cli;
 
 import java.io.PrintWriter;
+import jobgov.boot.CommandEntry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,9 +25,15 @@ import picocli.CommandLine.Command;
             "126:the command is not executable",
             "127:the command was not found",
             "128+N:the command was killed by signal N (137: SIGKILL, e.g. the OOM killer)"})
-public final class Main implements Runnable {
+public final class Main implements Runnable, CommandEntry {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code java -jar jobgov.jar ARGS}, through boot ({@link CommandEntry}, found as a service). */
+    @Override
+    public void run(String[] args) {
+        main(args);
+    }
 
     public static void main(String[] args) {
         // Log records (e.g. "jobgov runs DEGRADED") as one line each, like the CLI's own messages.

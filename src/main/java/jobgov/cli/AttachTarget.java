@@ -2,14 +2,13 @@ package jobgov.cli;
 
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
+import java.util.Optional;
+import jobgov.job.ProcessControl;
 
 /**
  * Checks a pid before the Attach API touches it. HotSpot's attach handshake signals the target with
- * SIGQUIT, which kills a process that is not a JVM: so "is it a JVM?" is asked first, from /proc.
+ * SIGQUIT, which kills a process that is not a JVM: so "is it a JVM?" is asked first, of the platform's
+ * {@link ProcessControl} (Linux: /proc/PID/maps), else of the JDK's list of JVMs.
  */
 final class AttachTarget {
     private AttachTarget() {
@@ -21,37 +20,20 @@ final class AttachTarget {
         if (pid == ProcessHandle.current().pid()) {
             throw new AttachRefused("pid " + pid + " is this jobgov process");
         }
-        Path proc = Path.of("/proc", Long.toString(pid));
-        if (Files.isDirectory(proc)) {
+        Optional<Boolean> jvm = ProcessControl.platform().runsJvm(pid);
+        if (jvm.isPresent()) {
             String me = System.getProperty("user.name");
-            String owner = owner(proc);
+            String owner = h.info().user().orElse(null);
             boolean root = "root".equals(me);
             if (owner != null && !owner.equals(me) && !root) {
                 throw new AttachRefused("pid " + pid + " belongs to user " + owner + ", and jobgov runs as " + me
                         + ": run jobgov attach as " + owner + ("root".equals(owner) ? "" : " (or as root)"));
             }
-            if (!mapsJvm(proc.resolve("maps")) && !listed(pid)) {
+            if (!jvm.get() && !listed(pid)) {
                 throw new AttachRefused("pid " + pid + " (" + h.info().command().orElse("?") + ") is not a Java virtual machine");
             }
         } else if (!listed(pid)) {
             throw new AttachRefused("pid " + pid + " is not a Java virtual machine this user can see (or it runs with -XX:-UsePerfData)");
-        }
-    }
-
-    private static String owner(Path proc) {
-        try {
-            return Files.getOwner(proc).getName();
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** HotSpot and OpenJ9 both map a libjvm.so. */
-    private static boolean mapsJvm(Path maps) {
-        try (Stream<String> lines = Files.lines(maps)) {
-            return lines.anyMatch(l -> l.endsWith("/libjvm.so"));
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
     }
 

@@ -32,6 +32,14 @@ public interface ProcessControl {
     /** Whether {@code pid} has ended (a zombie not yet reaped, or gone); false where the platform cannot tell. */
     boolean ended(long pid);
 
+    /**
+     * Whether {@code pid} runs a Java virtual machine (HotSpot and OpenJ9 both map a libjvm), asked before the Attach
+     * API signals it; empty where the platform cannot tell (then only the JDK's own list of JVMs can).
+     */
+    default Optional<Boolean> runsJvm(long pid) {
+        return Optional.empty();
+    }
+
     /** No platform help: no process facts (as the degraded backend always had off Linux), no signals, no uid. */
     ProcessControl PORTABLE = new ProcessControl() {
         @Override

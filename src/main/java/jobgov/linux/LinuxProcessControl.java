@@ -37,6 +37,20 @@ public final class LinuxProcessControl implements ProcessControl {
         }
     }
 
+    /** From /proc/PID/maps; a process whose maps cannot be read (another user's, without privilege) counts as no JVM. */
+    @Override
+    public Optional<Boolean> runsJvm(long pid) {
+        java.nio.file.Path proc = java.nio.file.Path.of("/proc", Long.toString(pid));
+        if (!java.nio.file.Files.isDirectory(proc)) {
+            return Optional.empty();
+        }
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(proc.resolve("maps"))) {
+            return Optional.of(lines.anyMatch(l -> l.endsWith("/libjvm.so")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.of(false);
+        }
+    }
+
     @Override
     public boolean ended(long pid) {
         try {

@@ -36,4 +36,17 @@ class LinuxProcessControlTest {
         }
         assertTrue(os.ended(p.pid()), "reaped");
     }
+    @Test
+    void aJvmIsToldFromAProcessThatIsNone() throws Exception {
+        ProcessControl c = new LinuxProcessControl();
+        assertEquals(java.util.Optional.of(true), c.runsJvm(ProcessHandle.current().pid()), "this JVM maps libjvm.so");
+        Process sleep = new ProcessBuilder("sleep", "30").start();
+        try {
+            assertEquals(java.util.Optional.of(false), c.runsJvm(sleep.pid()), "sleep is no JVM");
+        } finally {
+            sleep.destroyForcibly();
+            sleep.waitFor();
+        }
+        assertEquals(java.util.Optional.empty(), c.runsJvm(Long.MAX_VALUE), "no such process: no answer (the JDK's list decides)");
+    }
 }

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import jobgov.job.JobBackend;
+import jobgov.job.JobUsage;
 import jobgov.job.Jobs;
 
 /**
@@ -73,6 +74,15 @@ final class JobCgroups {
             }
         } catch (IOException | RuntimeException e) {
             // unreadable or removed meanwhile: nothing of ours to show there
+        }
+    }
+
+    /** What {@code job} uses now, as the backend that made its directories reads it; nothing known when none is found. */
+    static JobUsage usage(JobCgroup job) {
+        try {
+            return job.dirs().isEmpty() ? JobUsage.NONE : backendOf(job.dirs().get(0)).usage(job.dirs());
+        } catch (RuntimeException e) {
+            return JobUsage.NONE;
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import jobgov.job.JobUsage;
 import jobgov.job.Units;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -141,7 +142,7 @@ final class TopCommand implements Callable<Integer> {
             GovernedJvms.GovernedJvm jvm = jvms.stream().filter(j -> j.pid() == c.pid() && j.job().equals(c.name())).findFirst().orElse(null);
             boolean alive = ProcessHandle.of(c.pid()).map(ProcessHandle::isAlive).orElse(false);
             String source = jvm == null ? (alive ? "cgroup" : "stale") : jvm.status().equals("run") ? "run" : "agent";
-            CgroupUsage u = CgroupUsage.read(c.dirs());
+            JobUsage u = JobCgroups.usage(c);
             String key = c.pid() + "/" + c.name();
             Sample s = new Sample(System.nanoTime(), u.cpuNanos(), events.count(c.pid(), c.name()));
             now.put(key, s);

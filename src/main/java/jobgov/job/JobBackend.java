@@ -64,6 +64,14 @@ public interface JobBackend {
     }
 
     /**
+     * What the job in {@code dirs} (one job's directories under {@link #jobRoots()}, one per hierarchy) uses now,
+     * read from the kernel's files, no JVM asked; {@link JobUsage#NONE} where this backend cannot tell.
+     */
+    default JobUsage usage(List<Path> dirs) {
+        return JobUsage.NONE;
+    }
+
+    /**
      * Creates a job. Events are delivered to {@code events} from this backend's event thread; the
      * backend applies {@code spec.limits()} all-or-nothing before returning.
      */

@@ -19,6 +19,12 @@ interface CgroupBackend extends JobBackend {
         StaleCgroups.remove(dir, dryRun);
     }
 
+    /** From the cgroup files of both versions: cpuacct/cpu.stat, memory usage and limit, pids. */
+    @Override
+    default jobgov.job.JobUsage usage(List<Path> dirs) {
+        return CgroupUsage.read(dirs);
+    }
+
     /** From /proc: the command line as the process wrote its argv (not the JDK's resolved executable path). */
     @Override
     default Optional<ProcessInfo> process(long pid) {

@@ -114,18 +114,20 @@ final class EventLatencyBench {
     }
 
     /**
-     * In a job limited to two processes, a bash that on each line it reads starts a dash (the second
-     * process) that tries to fork a third: a refused fork (dash gives up at once where bash would retry).
-     * Latency from writing the line to the ActiveProcessLimit event.
+     * In a job limited to two processes, a dash that on the line it reads starts a second dash, which tries to
+     * fork a third: a refused fork (dash gives up at once where bash would retry). Latency from writing the line
+     * to the ActiveProcessLimit event. The backend reports one event per crossing of the limit, not per refused
+     * fork (linux/LimitCrossing), and a crossing ends only when the job is back under its limit for two checks;
+     * so each hit has its own crossing: the job empties after it, and the next hit waits {@code settleMillis}
+     * (two of the event thread's checks, which run every 100 ms for a second after the kernel's notice).
      */
-    void limitHits(int count, int gapMillis, Result into) throws Exception {
+    void limitHits(int count, int settleMillis, Result into) throws Exception {
         job.setLimits("processes=2");
-        Process sh = job.start(new ProcessBuilder("bash", "-c", "while read l; do dash -c '/bin/true; :' 2>/dev/null; done")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD));
-        try {
-            Thread.sleep(100);
-            for (int i = 0; i < count; i++) {
-                Thread.sleep(gapMillis);
+        for (int i = 0; i < count; i++) {
+            Process sh = job.start(new ProcessBuilder("dash", "-c", "read l; dash -c '/bin/true; :' 2>/dev/null")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD));
+            try {
+                Thread.sleep(50); // the dash is reading
                 stamps.clear();
                 long t0 = System.nanoTime();
                 sh.getOutputStream().write('\n');
@@ -136,10 +138,11 @@ final class EventLatencyBench {
                 } else {
                     into.lostLimit++;
                 }
+            } finally {
+                sh.destroyForcibly();
+                sh.waitFor();
             }
-        } finally {
-            sh.destroyForcibly();
-            sh.waitFor();
+            Thread.sleep(settleMillis);
         }
     }
 

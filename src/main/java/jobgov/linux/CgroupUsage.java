@@ -1,10 +1,11 @@
-package jobgov.cli;
+package jobgov.linux;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
+import jobgov.job.JobUsage;
 
 /**
  * What one job's cgroups say now, read straight from the kernel's files (no JVM is asked, so it costs a few file
@@ -12,12 +13,14 @@ import java.util.OptionalLong;
  * cpuacct, memory and pids hierarchies, on cgroup v2 (or v1's unified tree) from {@code cpu.stat}, {@code
  * memory.current}/{@code memory.max}, {@code pids.current}/{@code pids.max}. A value no directory holds is empty.
  */
-record CgroupUsage(OptionalLong cpuNanos, OptionalLong memoryBytes, OptionalLong memoryLimitBytes, OptionalLong tasks,
-        OptionalLong tasksLimit) {
+final class CgroupUsage {
     /** cgroup v1 writes "no limit" as a huge page-rounded number; anything above this is none. */
     private static final long NO_LIMIT = 1L << 60;
 
-    static CgroupUsage read(List<Path> dirs) {
+    private CgroupUsage() {
+    }
+
+    static JobUsage read(List<Path> dirs) {
         OptionalLong cpu = first(dirs, "cpuacct.usage", 1);
         if (cpu.isEmpty()) {
             cpu = statField(dirs, "cpu.stat", "usage_usec", 1000);
@@ -30,7 +33,7 @@ record CgroupUsage(OptionalLong cpuNanos, OptionalLong memoryBytes, OptionalLong
         if (memoryLimit.isEmpty()) {
             memoryLimit = first(dirs, "memory.max", 1);
         }
-        return new CgroupUsage(cpu, memory, limit(memoryLimit), first(dirs, "pids.current", 1), limit(first(dirs, "pids.max", 1)));
+        return new JobUsage(cpu, memory, limit(memoryLimit), first(dirs, "pids.current", 1), limit(first(dirs, "pids.max", 1)));
     }
 
     private static OptionalLong limit(OptionalLong v) {

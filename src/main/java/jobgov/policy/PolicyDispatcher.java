@@ -35,6 +35,10 @@ import java.util.function.Consumer;
  * abandoned {@link #ABANDONED_PER_HANDLER} threads, or was stopped {@link #ALLOCATION_STOPS_PER_HANDLER} times for
  * its allocation, is disabled; a policy that has abandoned {@link #ABANDONED_PER_POLICY} threads is disabled
  * whole. Every fault is counted, logged and reported; none reaches the job's event thread, which only enqueues.
+ *
+ * <p>One file on purpose, though it is long: the queue, the lanes and the budget thread decide one race together
+ * (a call settles, is stopped or is abandoned exactly once: the call's compare-and-set under its lane's lock), and
+ * that rule is checked more easily where all three sides of it can be read at once.
  */
 final class PolicyDispatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("jobgov.policy");

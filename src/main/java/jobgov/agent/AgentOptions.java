@@ -33,7 +33,6 @@ import jobgov.policy.PolicyOptions;
  * @param await       main waits until the policy and Jolokia are live
  * @param require     any failure stops the JVM before main (exit code 1)
  * @param limits      the limits given as options, applied before main
- * @param limited     whether those options set any limit (kill-on-close aside): then they are in force when main runs, or main does not run
  * @param policyOptions the options handed to the policy engine ({@code name}, {@code watch}, {@code budget}, {@code queue}, {@code allocation}, {@code param.*})
  * @param jolokia     every option whose key starts with "jolokia", keys as written
  * @param metrics     every option whose key starts with "metrics" (the built-in Prometheus endpoint), keys as written
@@ -47,7 +46,6 @@ public record AgentOptions(
         boolean await,
         boolean require,
         JobLimits limits,
-        boolean limited,
         Map<String, String> policyOptions,
         Map<String, String> jolokia,
         Map<String, String> metrics) {
@@ -60,6 +58,14 @@ public record AgentOptions(
         policyOptions = Map.copyOf(policyOptions);
         jolokia = Map.copyOf(jolokia);
         metrics = Map.copyOf(metrics);
+    }
+
+    /**
+     * Whether these options set any limit (kill-on-close aside: it is never a requested limit here, only turned off):
+     * then they are in force when main runs, or main does not run.
+     */
+    public boolean limited() {
+        return !limits.requested().isEmpty();
     }
 
     /** Throws IllegalArgumentException with one clear line on any bad piece. */
@@ -122,12 +128,11 @@ public record AgentOptions(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad limit option: " + e.getMessage(), e);
         }
-        boolean limited = !limits.requested().isEmpty();
         // Kill-on-close is every job's default (null); only turning it off is written into the limits, so a
         // backend without a kernel kill-on-close (degraded: best effort) does not refuse the default.
         limits = limits.toBuilder().killOnClose(killOnClose ? null : Boolean.FALSE).build();
         PolicyOptions.check(policyOptions); // budget=, queue=, allocation=, watch= stop the start even without a policy
-        return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, limited, policyOptions, jolokia, metrics);
+        return new AgentOptions(raw, policy, name, cgroup, killOnClose, await, require, limits, policyOptions, jolokia, metrics);
     }
 
     /**

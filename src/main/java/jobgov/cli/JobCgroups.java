@@ -5,10 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -21,8 +19,11 @@ import jobgov.job.Jobs;
  * process) in any mounted cgroup hierarchy, whoever made them. Nested jobs inside a job are not listed.
  */
 final class JobCgroups {
-    /** One job's cgroup directories (one per hierarchy) and the processes they hold now. */
-    record JobCgroup(String name, long pid, List<Path> dirs, int processes) {
+    /**
+     * One job's cgroup directories (one per hierarchy), the processes they hold now, and the backend whose job roots
+     * hold them (it reads their usage); null when no backend claims them any more.
+     */
+    record JobCgroup(String name, long pid, List<Path> dirs, int processes, JobBackend backend) {
     }
 
     private static final Pattern DIR = Pattern.compile("jobgov-(.+)\\.(\\d+)");
@@ -32,8 +33,9 @@ final class JobCgroups {
     }
 
     static List<JobCgroup> scan() {
+        Map<Path, JobBackend> roots = roots();
         Map<String, List<Path>> byDir = new LinkedHashMap<>();
-        for (Path mount : mounts()) {
+        for (Path mount : roots.keySet()) {
             walk(mount, 0, byDir);
         }
         List<JobCgroup> jobs = new ArrayList<>();
@@ -46,7 +48,7 @@ final class JobCgroups {
             for (Path d : e.getValue()) {
                 procs = Math.max(procs, count(d.resolve("cgroup.procs")));
             }
-            jobs.add(new JobCgroup(m.group(1), Long.parseLong(m.group(2)), e.getValue(), procs));
+            jobs.add(new JobCgroup(m.group(1), Long.parseLong(m.group(2)), e.getValue(), procs, ownerOf(roots, e.getValue().get(0))));
         }
         return jobs;
     }
@@ -77,10 +79,10 @@ final class JobCgroups {
         }
     }
 
-    /** What {@code job} uses now, as the backend that made its directories reads it; nothing known when none is found. */
+    /** What {@code job} uses now, as the backend that made its directories reads it; nothing known without one. */
     static JobUsage usage(JobCgroup job) {
         try {
-            return job.dirs().isEmpty() ? JobUsage.NONE : backendOf(job.dirs().get(0)).usage(job.dirs());
+            return job.backend() == null ? JobUsage.NONE : job.backend().usage(job.dirs());
         } catch (RuntimeException e) {
             return JobUsage.NONE;
         }
@@ -88,29 +90,38 @@ final class JobCgroups {
 
     /** The backend whose job roots hold {@code dir} (it removes what it made); a JobException when none does. */
     static JobBackend backendOf(Path dir) {
-        for (JobBackend b : Jobs.backends()) {
-            try {
-                if (b.jobRoots().stream().anyMatch(dir::startsWith)) {
-                    return b;
-                }
-            } catch (RuntimeException e) {
-                // a backend that cannot read its mounts here made nothing there
-            }
+        JobBackend b = ownerOf(roots(), dir);
+        if (b == null) {
+            throw new jobgov.job.JobException("no backend has its jobs under " + dir);
         }
-        throw new jobgov.job.JobException("no backend has its jobs under " + dir);
+        return b;
     }
 
-    /** The cgroup hierarchies' mount points, as the backends read them (each backend knows its platform's mounts). */
-    private static List<Path> mounts() {
-        Set<Path> out = new LinkedHashSet<>();
+    /**
+     * The cgroup hierarchies' mount points, as the backends read them (each backend knows its platform's mounts), each
+     * with the first backend, in priority order, that claims it.
+     */
+    private static Map<Path, JobBackend> roots() {
+        Map<Path, JobBackend> out = new LinkedHashMap<>();
         for (JobBackend b : Jobs.backends()) {
             try {
-                out.addAll(b.jobRoots());
+                for (Path root : b.jobRoots()) {
+                    out.putIfAbsent(root, b);
+                }
             } catch (RuntimeException e) {
                 // a backend that cannot read its mounts here has no jobs to show
             }
         }
-        return List.copyOf(out);
+        return out;
+    }
+
+    private static JobBackend ownerOf(Map<Path, JobBackend> roots, Path dir) {
+        for (Map.Entry<Path, JobBackend> r : roots.entrySet()) {
+            if (dir.startsWith(r.getKey())) {
+                return r.getValue();
+            }
+        }
+        return null;
     }
 
     private static int count(Path procs) {
